@@ -1,0 +1,472 @@
+//! Typing expressions: names, fields, operators, `if`, `done(S)`.
+
+use super::hir::*;
+use super::{Checker, Scope};
+use crate::diag::{Code, Diagnostic, suggest};
+use crate::source::Span;
+use crate::syntax::ast::{self, BinOp, ExprKind, UnOp};
+use crate::types::{Dim, Ty};
+use std::collections::HashSet;
+
+impl<'a> Checker<'a> {
+    pub fn expr(&mut self, e: &ast::Expr, scope: &mut Scope) -> TExpr {
+        let span = e.span;
+        let (kind, ty) = match &e.kind {
+            ExprKind::Error => return TExpr::error(span),
+            ExprKind::Number { value, unit } => (TKind::Number(*value), Ty::Scalar(unit.map_or(Dim::NONE, |u| u.dim()))),
+            ExprKind::Bool(b) => (TKind::Bool(*b), Ty::Bool),
+            ExprKind::Str(s) => (TKind::Str(s.clone()), Ty::Str),
+            ExprKind::Name(name) => return self.name(name, span, scope),
+            ExprKind::Field { base, field } => {
+                let base = self.expr(base, scope);
+                return self.field(base, field, scope);
+            }
+            ExprKind::Call { callee, args } => return self.call(callee, args, span, scope),
+            ExprKind::Done(stage) => return self.done(stage, span, scope),
+            ExprKind::Unary { op, op_span, operand } => {
+                let operand = self.expr(operand, scope);
+                return self.unary(*op, *op_span, operand, span);
+            }
+            ExprKind::Binary { op, op_span, lhs, rhs } => {
+                let lhs = self.expr(lhs, scope);
+                let rhs = self.expr(rhs, scope);
+                return self.binary(*op, *op_span, lhs, rhs, span);
+            }
+            ExprKind::If { cond, then, otherwise } => {
+                let cond = self.expr(cond, scope);
+                self.expect_bool(&cond, "an `if` condition");
+                let then = self.expr(then, scope);
+                let otherwise = self.expr(otherwise, scope);
+                let ty = self.same_type(&then, &otherwise, "the branches of `if`");
+                (TKind::If(Box::new(cond), Box::new(then), Box::new(otherwise)), ty)
+            }
+        };
+        TExpr { kind, ty, span }
+    }
+
+    fn name(&mut self, name: &str, span: Span, scope: &Scope) -> TExpr {
+        if let Some((id, ty)) = scope.lookup(name) {
+            return TExpr { kind: TKind::Local(id), ty, span };
+        }
+        if let Some(s) = scope.scene {
+            let scene = &self.scenes[s];
+            if let Some(i) = scene.entities.iter().position(|e| e.name.text == name) {
+                return TExpr { kind: TKind::Entity(i), ty: Ty::Entity(scene.entities[i].kind), span };
+            }
+            if let Some(i) = scene.props.iter().position(|p| p.owner.is_none() && p.name.text == name) {
+                return TExpr { kind: TKind::Prop(i), ty: scene.props[i].ty, span };
+            }
+        }
+        let mut diag = Diagnostic::error(Code::UnknownName, span, format!("unknown name `{name}`")).label("not defined here");
+        let python = match name {
+            "True" => Some("true"),
+            "False" => Some("false"),
+            _ => None,
+        };
+        if let Some(fix) = python {
+            diag = diag.with_help(format!("booleans are written `{fix}`")).with_suggestion(span, fix, true);
+        } else {
+            let mut candidates: Vec<&str> = scope.locals.iter().map(|(n, _, _)| n.as_str()).collect();
+            if let Some(s) = scope.scene {
+                let scene = &self.scenes[s];
+                candidates.extend(scene.entities.iter().map(|e| e.name.text.as_str()));
+                candidates.extend(scene.props.iter().filter(|p| p.owner.is_none()).map(|p| p.name.text.as_str()));
+            }
+            if let Some(best) = suggest::closest(name, candidates.iter().copied()) {
+                diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(span, best, false);
+            } else if let Some(s) = scope.scene {
+                let names: Vec<&str> = self.scenes[s].entities.iter().map(|e| e.name.text.as_str()).collect();
+                diag = diag.with_help(format!("scene `{}` has the entities: {}", self.scenes[s].name.text, names.join(", ")));
+            }
+        }
+        self.error(diag);
+        TExpr::error(span)
+    }
+
+    fn field(&mut self, base: TExpr, field: &ast::Name, scope: &Scope) -> TExpr {
+        let span = base.span.to(field.span);
+        let f = field.text.as_str();
+        let component = |c: u8, d: Dim, base: TExpr| TExpr { kind: TKind::Component(Box::new(base), c), ty: Ty::Scalar(d), span };
+        let slice = |start: u8, ty: Ty, base: TExpr| TExpr { kind: TKind::Slice { value: Box::new(base), start }, ty, span };
+        let candidates: Vec<&'static str>;
+        match base.ty {
+            Ty::Error => return TExpr::error(span),
+            Ty::Vec3(d) => match f {
+                "x" => return component(0, d, base),
+                "y" => return component(1, d, base),
+                "z" => return component(2, d, base),
+                _ => candidates = vec!["x", "y", "z"],
+            },
+            Ty::Pose | Ty::Box => match f {
+                "pos" | "center" => return slice(0, Ty::Vec3(Dim::LENGTH), base),
+                "rot" => return slice(3, Ty::Quat, base),
+                "half" if base.ty == Ty::Box => return slice(7, Ty::Vec3(Dim::LENGTH), base),
+                _ => candidates = if base.ty == Ty::Box { vec!["pos", "rot", "half"] } else { vec!["pos", "rot"] },
+            },
+            Ty::Entity(kind) => {
+                if let Some(sf) = kind.stored_fields().iter().find(|sf| sf.name == f) {
+                    return TExpr { kind: TKind::EntityField { entity: Box::new(base), field: sf.name }, ty: sf.ty, span };
+                }
+                if let Some(df) = kind.derived_fields().iter().find(|df| df.name == f) {
+                    return TExpr { kind: TKind::EntityField { entity: Box::new(base), field: df.name }, ty: df.ty, span };
+                }
+                // A property the scene attaches to this entity (`toolbox.open`).
+                if let (TKind::Entity(e), Some(s)) = (&base.kind, scope.scene) {
+                    let scene = &self.scenes[s];
+                    if let Some(i) = scene.props.iter().position(|p| p.owner == Some(*e) && p.name.text == f) {
+                        return TExpr { kind: TKind::Prop(i), ty: scene.props[i].ty, span };
+                    }
+                }
+                candidates = kind.stored_fields().iter().map(|x| x.name).chain(kind.derived_fields().iter().map(|x| x.name)).collect();
+            }
+            other => {
+                self.error(Diagnostic::error(Code::UnknownField, field.span, format!("{other} has no fields")).label(format!("`.{f}` on {other}")));
+                return TExpr::error(span);
+            }
+        }
+        let mut diag = Diagnostic::error(Code::UnknownField, field.span, format!("{} has no field `{f}`", base.ty)).label("unknown field");
+        let owned_props: Vec<String> = match (&base.kind, scope.scene) {
+            (TKind::Entity(e), Some(s)) => self.scenes[s].props.iter().filter(|p| p.owner == Some(*e)).map(|p| p.name.text.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let all: Vec<&str> = candidates.iter().copied().chain(owned_props.iter().map(String::as_str)).collect();
+        if let Some(best) = suggest::closest(f, all.iter().copied()) {
+            diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(field.span, best, false);
+        } else {
+            diag = diag.with_help(format!("{} has: {}", base.ty, all.join(", ")));
+        }
+        self.error(diag);
+        TExpr::error(span)
+    }
+
+    fn done(&mut self, stage: &ast::Name, span: Span, scope: &Scope) -> TExpr {
+        if !scope.allow_done {
+            self.error(
+                Diagnostic::error(Code::DoneOutsidePost, span, "`done(...)` cannot be used here")
+                    .label("stage state is being decided here")
+                    .with_help("`done(STAGE)` may appear in `success`, `term` and `penalty`"),
+            );
+            return TExpr::error(span);
+        }
+        match scope.stages.iter().position(|s| *s == stage.text) {
+            Some(i) => TExpr { kind: TKind::Done(i as u32), ty: Ty::Bool, span },
+            None => {
+                let mut diag = Diagnostic::error(Code::UnknownStage, stage.span, format!("no stage named `{}`", stage.text)).label("unknown stage");
+                if let Some(best) = suggest::closest(&stage.text, scope.stages.iter().map(String::as_str)) {
+                    diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(stage.span, best, false);
+                }
+                self.error(diag);
+                TExpr::error(span)
+            }
+        }
+    }
+
+    fn unary(&mut self, op: UnOp, op_span: Span, operand: TExpr, span: Span) -> TExpr {
+        let ty = match (op, operand.ty) {
+            (_, Ty::Error) => Ty::Error,
+            (UnOp::Neg, t @ (Ty::Scalar(_) | Ty::Vec3(_))) => t,
+            (UnOp::Not, Ty::Bool) => Ty::Bool,
+            (UnOp::WordNot, _) => {
+                self.error(
+                    Diagnostic::error(Code::WordOperator, op_span, "`not` is not an rwd operator")
+                        .label("write `!`")
+                        .with_suggestion(op_span, "!", true),
+                );
+                Ty::Bool
+            }
+            (op, t) => {
+                let sym = if op == UnOp::Neg { "-" } else { "!" };
+                self.error(Diagnostic::error(Code::TypeMismatch, span, format!("cannot apply `{sym}` to {t}")).label(format!("this is {t}")));
+                Ty::Error
+            }
+        };
+        let op = if op == UnOp::WordNot { UnOp::Not } else { op };
+        TExpr { kind: TKind::Unary(op, Box::new(operand)), ty, span }
+    }
+
+    fn binary(&mut self, op: BinOp, op_span: Span, lhs: TExpr, rhs: TExpr, span: Span) -> TExpr {
+        let op = match op {
+            BinOp::WordAnd | BinOp::WordOr => {
+                let fix = if op == BinOp::WordAnd { "&&" } else { "||" };
+                self.error(
+                    Diagnostic::error(Code::WordOperator, op_span, format!("`{}` is not an rwd operator", op.symbol()))
+                        .label(format!("write `{fix}`"))
+                        .with_suggestion(op_span, fix, true),
+                );
+                if op == BinOp::WordAnd { BinOp::And } else { BinOp::Or }
+            }
+            op => op,
+        };
+        let ty = if lhs.ty.is_error() || rhs.ty.is_error() { Ty::Error } else { self.binary_type(op, op_span, &lhs, &rhs) };
+        TExpr { kind: TKind::Binary(op, Box::new(lhs), Box::new(rhs)), ty, span }
+    }
+
+    fn binary_type(&mut self, op: BinOp, op_span: Span, lhs: &TExpr, rhs: &TExpr) -> Ty {
+        let sym = op.symbol();
+        match op {
+            BinOp::And | BinOp::Or | BinOp::WordAnd | BinOp::WordOr => {
+                for side in [lhs, rhs] {
+                    if side.ty != Ty::Bool {
+                        self.error(
+                            Diagnostic::error(Code::TypeMismatch, side.span, format!("`{sym}` needs bools, but this is {}", side.ty))
+                                .label(format!("this is {}", side.ty))
+                                .with_secondary(op_span, "operator"),
+                        );
+                    }
+                }
+                Ty::Bool
+            }
+            BinOp::Eq | BinOp::Ne => match (lhs.ty, rhs.ty) {
+                (Ty::Bool, Ty::Bool) => Ty::Bool,
+                (Ty::Scalar(_), Ty::Scalar(_)) | (Ty::Vec3(_), Ty::Vec3(_)) => {
+                    let fix = if op == BinOp::Eq { "abs(a - b) < tolerance" } else { "abs(a - b) > tolerance" };
+                    self.error(
+                        Diagnostic::error(Code::FloatEquality, op_span, format!("`{sym}` compares real numbers exactly"))
+                            .label("measured values are almost never exactly equal")
+                            .with_help(format!("compare with a tolerance: `{fix}`")),
+                    );
+                    Ty::Bool
+                }
+                (l, r) => {
+                    self.error(Diagnostic::error(Code::TypeMismatch, op_span, format!("cannot compare {l} with {r} using `{sym}`")).label("here"));
+                    Ty::Bool
+                }
+            },
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                match (lhs.ty, rhs.ty) {
+                    (Ty::Scalar(_), Ty::Scalar(_)) => {
+                        self.same_dim(lhs, rhs, &format!("`{sym}`"));
+                    }
+                    (l, r) => {
+                        let bad = if matches!(l, Ty::Scalar(_)) { rhs } else { lhs };
+                        let hint = if matches!(bad.ty, Ty::Vec3(_)) { "compare a component (`.z`) or a length (`norm(v)`)" } else { "comparisons need numbers" };
+                        self.error(
+                            Diagnostic::error(Code::TypeMismatch, bad.span, format!("cannot order {l} and {r} with `{sym}`"))
+                                .label(format!("this is {}", bad.ty))
+                                .with_help(hint),
+                        );
+                    }
+                }
+                Ty::Bool
+            }
+            BinOp::Add | BinOp::Sub => match (lhs.ty, rhs.ty) {
+                (Ty::Scalar(_), Ty::Scalar(_)) => Ty::Scalar(self.same_dim(lhs, rhs, &format!("`{sym}`"))),
+                (Ty::Vec3(_), Ty::Vec3(_)) => Ty::Vec3(self.same_dim(lhs, rhs, &format!("`{sym}`"))),
+                (l, r) => {
+                    let help = if l == Ty::Bool || r == Ty::Bool { "a bool is not a number: use `if c then 1 else 0`" } else { "both sides must be numbers, or both vectors" };
+                    self.error(Diagnostic::error(Code::TypeMismatch, op_span, format!("cannot apply `{sym}` to {l} and {r}")).label("here").with_help(help));
+                    Ty::Error
+                }
+            },
+            BinOp::Mul => match (lhs.ty, rhs.ty) {
+                (Ty::Scalar(a), Ty::Scalar(b)) => Ty::Scalar(a.mul(b)),
+                (Ty::Scalar(a), Ty::Vec3(b)) | (Ty::Vec3(b), Ty::Scalar(a)) => Ty::Vec3(a.mul(b)),
+                (l, r) => {
+                    self.error(
+                        Diagnostic::error(Code::TypeMismatch, op_span, format!("cannot multiply {l} by {r}"))
+                            .label("here")
+                            .with_help("use `dot(a, b)` or `cross(a, b)` for two vectors"),
+                    );
+                    Ty::Error
+                }
+            },
+            BinOp::Div => match (lhs.ty, rhs.ty) {
+                (Ty::Scalar(a), Ty::Scalar(b)) => Ty::Scalar(a.div(b)),
+                (Ty::Vec3(a), Ty::Scalar(b)) => Ty::Vec3(a.div(b)),
+                (l, r) => {
+                    self.error(Diagnostic::error(Code::TypeMismatch, op_span, format!("cannot divide {l} by {r}")).label("here"));
+                    Ty::Error
+                }
+            },
+        }
+    }
+
+    /// The common dimension of two operands that must agree; reports E0031 or
+    /// E0034 (bare number against a quantity) otherwise.
+    pub fn same_dim(&mut self, lhs: &TExpr, rhs: &TExpr, what: &str) -> Dim {
+        let (Some(a), Some(b)) = (dim_of(lhs.ty), dim_of(rhs.ty)) else { return Dim::NONE };
+        if a == b || is_zero_literal(rhs) {
+            return a;
+        }
+        if is_zero_literal(lhs) {
+            return b;
+        }
+        let (bare, other) = if is_bare_number(rhs) && b.is_none() {
+            (Some(rhs), a)
+        } else if is_bare_number(lhs) && a.is_none() {
+            (Some(lhs), b)
+        } else {
+            (None, a)
+        };
+        if let Some(bare) = bare {
+            self.missing_unit(bare, other, what);
+            return other;
+        }
+        self.error(
+            Diagnostic::error(Code::UnitMismatch, lhs.span.to(rhs.span), format!("{what} mixes a {a} with a {b}"))
+                .label(format!("{a} ({}) vs {b} ({})", or_none(a), or_none(b)))
+                .with_secondary(lhs.span, format!("{a}"))
+                .with_secondary(rhs.span, format!("{b}")),
+        );
+        a
+    }
+
+    /// E0034 with a suggested unit for a bare number that needs one.
+    pub fn missing_unit(&mut self, bare: &TExpr, want: Dim, what: &str) {
+        let unit = match want {
+            Dim::LENGTH => Some("m"),
+            Dim::ANGLE => Some("rad"),
+            Dim::TIME => Some("s"),
+            _ => None,
+        };
+        let mut diag = Diagnostic::error(Code::MissingUnit, bare.span, format!("{what}: this number has no unit, but the other side is a {want}"))
+            .label(format!("needs a unit of {want}"));
+        if let (Some(unit), TKind::Number(v)) = (unit, &bare.kind) {
+            let text = format!("{}{unit}", fmt_number(*v));
+            diag = diag.with_help(format!("write `{text}` (or the unit you meant: cm, mm, deg, ms)")).with_suggestion(bare.span, text, false);
+        } else {
+            diag = diag.with_help(format!("give it the dimension {want} ({})", want.unit_symbol()));
+        }
+        self.error(diag);
+    }
+
+    /// The common type of two values that must agree (`if` branches).
+    fn same_type(&mut self, a: &TExpr, b: &TExpr, what: &str) -> Ty {
+        match (a.ty, b.ty) {
+            (Ty::Error, _) | (_, Ty::Error) => Ty::Error,
+            (Ty::Scalar(_), Ty::Scalar(_)) => Ty::Scalar(self.same_dim(a, b, what)),
+            (Ty::Vec3(_), Ty::Vec3(_)) => Ty::Vec3(self.same_dim(a, b, what)),
+            (x, y) if x == y && !matches!(x, Ty::Entity(_) | Ty::Str) => x,
+            (x, y) if x == y => {
+                self.error(Diagnostic::error(Code::EntityValue, a.span.to(b.span), format!("{what} cannot choose between entities")).label("choose between values instead, e.g. `if c then cube.pos else lid.pos`"));
+                Ty::Error
+            }
+            (x, y) => {
+                self.error(
+                    Diagnostic::error(Code::TypeMismatch, a.span.to(b.span), format!("{what} have different types: {x} and {y}"))
+                        .with_secondary(a.span, format!("{x}"))
+                        .with_secondary(b.span, format!("{y}")),
+                );
+                Ty::Error
+            }
+        }
+    }
+}
+
+fn dim_of(ty: Ty) -> Option<Dim> {
+    match ty {
+        Ty::Scalar(d) | Ty::Vec3(d) => Some(d),
+        _ => None,
+    }
+}
+
+fn or_none(d: Dim) -> String {
+    let s = d.unit_symbol();
+    if s.is_empty() { "no unit".into() } else { s }
+}
+
+/// `0` without a unit fits any dimension.
+pub fn is_zero_literal(e: &TExpr) -> bool {
+    matches!(e.kind, TKind::Number(v) if v == 0.0) && matches!(e.ty, Ty::Scalar(d) if d.is_none())
+}
+
+/// A number literal written without a unit (possibly negated).
+pub fn is_bare_number(e: &TExpr) -> bool {
+    match &e.kind {
+        TKind::Number(_) => e.ty == Ty::Scalar(Dim::NONE),
+        TKind::Unary(UnOp::Neg, inner) => is_bare_number(inner),
+        _ => false,
+    }
+}
+
+/// Shortest text that parses back to the same f64.
+pub fn fmt_number(v: f64) -> String {
+    let s = format!("{v}");
+    if s.contains('e') || s.contains("inf") || s.contains("NaN") { format!("{v:?}") } else { s }
+}
+
+/// Calls `f` with the callee name of every call in an AST expression.
+pub fn visit_calls(e: &ast::Expr, f: &mut dyn FnMut(&str)) {
+    match &e.kind {
+        ExprKind::Call { callee, args } => {
+            f(&callee.text);
+            for a in args {
+                visit_calls(a, f);
+            }
+        }
+        ExprKind::Field { base, .. } => visit_calls(base, f),
+        ExprKind::Unary { operand, .. } => visit_calls(operand, f),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            visit_calls(lhs, f);
+            visit_calls(rhs, f);
+        }
+        ExprKind::If { cond, then, otherwise } => {
+            visit_calls(cond, f);
+            visit_calls(then, f);
+            visit_calls(otherwise, f);
+        }
+        _ => {}
+    }
+}
+
+/// Every local a typed expression reads.
+pub fn collect_locals(e: &TExpr, out: &mut HashSet<LocalId>) {
+    match &e.kind {
+        TKind::Local(id) => {
+            out.insert(*id);
+        }
+        TKind::EntityField { entity: inner, .. }
+        | TKind::Property { entity: inner, .. }
+        | TKind::Component(inner, _)
+        | TKind::Slice { value: inner, .. }
+        | TKind::Unary(_, inner) => collect_locals(inner, out),
+        TKind::Builtin { args, .. } | TKind::Call { args, .. } => args.iter().for_each(|a| collect_locals(a, out)),
+        TKind::Binary(_, a, b) => {
+            collect_locals(a, out);
+            collect_locals(b, out);
+        }
+        TKind::If(a, b, c) => {
+            collect_locals(a, out);
+            collect_locals(b, out);
+            collect_locals(c, out);
+        }
+        TKind::Number(_) | TKind::Bool(_) | TKind::Str(_) | TKind::Entity(_) | TKind::Prop(_) | TKind::Done(_) | TKind::Error => {}
+    }
+}
+
+/// The value of an expression that reads nothing (literals and operators on
+/// them), for E0042 constant gates. Booleans are 0/1.
+pub fn const_value(e: &TExpr) -> Option<f64> {
+    let b = |x: bool| if x { 1.0 } else { 0.0 };
+    Some(match &e.kind {
+        TKind::Number(v) => *v,
+        TKind::Bool(v) => b(*v),
+        TKind::Unary(UnOp::Neg, x) => -const_value(x)?,
+        TKind::Unary(_, x) => b(const_value(x)? == 0.0),
+        TKind::Binary(op, l, r) => {
+            let (x, y) = (const_value(l)?, const_value(r)?);
+            match op {
+                BinOp::And | BinOp::WordAnd => b(x != 0.0 && y != 0.0),
+                BinOp::Or | BinOp::WordOr => b(x != 0.0 || y != 0.0),
+                BinOp::Eq => b(x == y),
+                BinOp::Ne => b(x != y),
+                BinOp::Lt => b(x < y),
+                BinOp::Le => b(x <= y),
+                BinOp::Gt => b(x > y),
+                BinOp::Ge => b(x >= y),
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div => x / y,
+            }
+        }
+        TKind::If(c, t, f) => {
+            if const_value(c)? != 0.0 {
+                const_value(t)?
+            } else {
+                const_value(f)?
+            }
+        }
+        _ => return None,
+    })
+}

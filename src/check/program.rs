@@ -1,0 +1,306 @@
+//! Checking rewards: stages (and included templates), terms, penalties,
+//! success; and the reward-machine rules (E0040-E0047).
+
+use super::expr::const_value;
+use super::hir::*;
+use super::{Checker, Scope};
+use crate::diag::{Code, Diagnostic, suggest};
+use crate::source::Span;
+use crate::syntax::ast::{self, RewardItem, StageClause};
+
+
+/// The most steps a `for N steps` may ask for.
+pub const MAX_HOLD_STEPS: u64 = 1_000_000;
+
+impl<'a> Checker<'a> {
+    pub fn check_reward(&mut self, r: &'a ast::RewardDecl) {
+        let (scene, failure) = match &r.target {
+            Some(ast::RewardTarget::Failure(f)) => match self.failures_lookup(f) {
+                Some(scene) => (Some(scene), Some(f.text.clone())),
+                None => return,
+            },
+            Some(ast::RewardTarget::Scene(s)) => (self.program_scene_pub(Some(s), &r.name), None),
+            None => (self.program_scene_pub(None, &r.name), None),
+        };
+        let Some(scene) = scene else { return };
+        let mut scope = Scope::new(Some(scene));
+
+        // Stage names come first: `hold ... else S` and `done(S)` may name any of them.
+        // For a template's stages: the range of `lets` holding its arguments.
+        let mut stage_asts: Vec<(&ast::StageDecl, Option<(usize, usize)>)> = Vec::new();
+        let mut lets = Vec::new();
+        for item in &r.items {
+            match item {
+                RewardItem::Stage(s) => stage_asts.push((s, None)),
+                RewardItem::Include(inc) => match self.templates.get(&inc.template.text).copied() {
+                    Some(t) => {
+                        let mut args: Vec<TExpr> = inc.args.iter().map(|a| self.expr(a, &mut scope)).collect();
+                        if let Some(tys) = self.template_args(t, inc, &mut args) {
+                            // Template parameters become hidden lets of this reward.
+                            let first = lets.len();
+                            for ((p, arg), ty) in t.params.iter().zip(args).zip(tys) {
+                                let local = scope.bind(&format!("{}.{}", t.name.text, p.name.text), ty);
+                                lets.push(Let { local, name: p.name.clone(), value: arg });
+                            }
+                            for s in &t.stages {
+                                stage_asts.push((s, Some((first, t.params.len()))));
+                            }
+                        }
+                    }
+                    None => {
+                        let mut diag = Diagnostic::error(Code::UnknownTemplate, inc.template.span, format!("unknown stage template `{}`", inc.template.text))
+                            .label("no `stages` template with this name");
+                        let names: Vec<&str> = self.templates.keys().map(String::as_str).collect();
+                        if let Some(best) = suggest::closest(&inc.template.text, names) {
+                            diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(inc.template.span, best, false);
+                        } else if crate::stdlib::module_defining(&inc.template.text).is_some() {
+                            let module = crate::stdlib::module_defining(&inc.template.text).unwrap_or_default();
+                            diag = diag.with_help(format!("add `use {module}`"));
+                        }
+                        self.error(diag);
+                    }
+                },
+                _ => {}
+            }
+        }
+        let mut stage_names: Vec<String> = Vec::new();
+        for (s, _) in &stage_asts {
+            if let Some(prev) = stage_asts.iter().map(|(p, _)| p).find(|p| p.name.text == s.name.text && p.name.span != s.name.span) {
+                if stage_names.contains(&s.name.text) {
+                    self.error(
+                        Diagnostic::error(Code::Duplicate, s.name.span, format!("stage `{}` is declared twice", s.name.text))
+                            .label("second stage with this name")
+                            .with_secondary(prev.name.span, "first declared here"),
+                    );
+                }
+            }
+            stage_names.push(s.name.text.clone());
+        }
+        scope.stages = stage_names.clone();
+
+        // Lets, in order (they may not read stage state).
+        for item in &r.items {
+            if let RewardItem::Let(l) = item {
+                lets.push(self.check_let(l, &mut scope));
+            }
+        }
+
+        let mut stages = Vec::new();
+        for (index, (s, template_base)) in stage_asts.iter().enumerate() {
+            let stage = match template_base {
+                None => self.check_stage(s, index, &mut scope),
+                Some((first, count)) => {
+                    // Inside a template, its parameters are visible under their own names.
+                    let mut inner = scope.clone();
+                    let t_params = lets[*first..*first + *count].iter().map(|l| (l.name.text.clone(), l.local, l.value.ty));
+                    inner.locals.extend(t_params);
+                    self.check_stage(s, index, &mut inner)
+                }
+            };
+            stages.push(stage);
+        }
+        self.check_stage_rules(&stages);
+
+        let mut terms: Vec<Term> = Vec::new();
+        let mut success = None;
+        let mut post_scope = scope.clone();
+        post_scope.allow_done = true;
+        let mut penalty_count = 0;
+        for item in &r.items {
+            match item {
+                RewardItem::Term(t) => {
+                    let value = self.expr(&t.value, &mut post_scope);
+                    self.expect_number(&value, "a term");
+                    let when = t.when.as_ref().map(|w| self.expr(w, &mut post_scope));
+                    if let Some(w) = &when {
+                        self.expect_bool(w, "a `when` condition");
+                    }
+                    self.push_term(&mut terms, &stages, Term { name: t.name.text.clone(), kind: TermKind::Term, value, when, span: t.name.span });
+                }
+                RewardItem::Penalty(p) => {
+                    let value = self.expr(&p.value, &mut post_scope);
+                    self.expect_number(&value, "a penalty");
+                    let when = self.expr(&p.when, &mut post_scope);
+                    self.expect_bool(&when, "a `when` condition");
+                    penalty_count += 1;
+                    let (name, span) = match &p.name {
+                        Some(n) => (n.text.clone(), n.span),
+                        None => (format!("penalty_{penalty_count}"), p.span),
+                    };
+                    self.push_term(&mut terms, &stages, Term { name, kind: TermKind::Penalty, value, when: Some(when), span });
+                }
+                RewardItem::Success(s) => {
+                    let value = s.value.as_ref().map(|v| self.expr(v, &mut post_scope));
+                    if let Some(v) = &value {
+                        self.expect_number(v, "a success reward");
+                    }
+                    let when = self.expr(&s.when, &mut post_scope);
+                    self.expect_bool(&when, "a success condition");
+                    if success.is_some() {
+                        self.error(Diagnostic::error(Code::Duplicate, s.span, "a reward has one `success` clause").label("second `success`").with_help("combine conditions with `||`"));
+                    }
+                    success = Some(Success { value, when });
+                }
+                _ => {}
+            }
+        }
+        if stages.is_empty() && terms.is_empty() {
+            self.error(
+                Diagnostic::error(Code::EmptyReward, r.name.span, format!("reward `{}` has no stage and no term", r.name.text))
+                    .label("pays nothing")
+                    .with_help("add `stage NAME { shape ... done ... }` or `term NAME = ...`"),
+            );
+        }
+        let mut roots: Vec<&TExpr> = Vec::new();
+        for s in &stages {
+            roots.extend(s.shape.iter().chain(std::iter::once(&s.done)).chain(s.bonus.iter()).chain(s.hold.iter().map(|(h, _)| h)));
+        }
+        for t in &terms {
+            roots.push(&t.value);
+            roots.extend(t.when.iter());
+        }
+        if let Some(s) = &success {
+            roots.push(&s.when);
+            roots.extend(s.value.iter());
+        }
+        let user_lets: Vec<Let> = lets.iter().filter(|l| !l.name.text.is_empty() && r.items.iter().any(|i| matches!(i, RewardItem::Let(x) if x.name.span == l.name.span))).cloned().collect();
+        self.warn_unused_lets(&user_lets, &roots);
+        self.programs.push(Program {
+            name: r.name.clone(),
+            kind: ProgramKind::Reward,
+            scene,
+            lets,
+            body: Body::Reward(Reward { failure, stages, terms, success }),
+        });
+    }
+
+    fn push_term(&mut self, terms: &mut Vec<Term>, stages: &[Stage], term: Term) {
+        if terms.iter().any(|t| t.name == term.name) || stages.iter().any(|s| s.name.text == term.name) {
+            self.error(Diagnostic::error(Code::Duplicate, term.span, format!("`{}` names another term or stage of this reward", term.name)).label("duplicate"));
+            return;
+        }
+        terms.push(term);
+    }
+
+    fn failures_lookup(&mut self, f: &ast::Name) -> Option<usize> {
+        let found = self.programs.iter().find(|p| p.kind == ProgramKind::Failure && p.name.text == f.text).map(|p| p.scene);
+        if found.is_none() {
+            let names: Vec<String> = self.programs.iter().filter(|p| p.kind == ProgramKind::Failure).map(|p| p.name.text.clone()).collect();
+            let mut diag = Diagnostic::error(Code::UnknownFailure, f.span, format!("unknown failure `{}`", f.text)).label("no failure with this name");
+            if let Some(best) = suggest::closest(&f.text, names.iter().map(String::as_str)) {
+                diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(f.span, best, false);
+            }
+            self.error(diag);
+        }
+        found
+    }
+
+    fn program_scene_pub(&mut self, named: Option<&ast::Name>, program: &ast::Name) -> Option<usize> {
+        self.program_scene(named, program)
+    }
+
+    fn check_stage(&mut self, s: &ast::StageDecl, index: usize, scope: &mut Scope) -> Stage {
+        let mut shape = None;
+        let mut done: Option<(TExpr, u32)> = None;
+        let mut bonus = None;
+        let mut hold = None;
+        let mut seen: Vec<(&'static str, Span)> = Vec::new();
+        for clause in &s.clauses {
+            if let Some((_, prev)) = seen.iter().find(|(k, _)| *k == clause.keyword()) {
+                self.error(
+                    Diagnostic::error(Code::StageClause, clause.span(), format!("stage `{}` has two `{}` clauses", s.name.text, clause.keyword()))
+                        .label("second clause")
+                        .with_secondary(*prev, "first here"),
+                );
+                continue;
+            }
+            seen.push((clause.keyword(), clause.span()));
+            match clause {
+                StageClause::Shape { value, .. } => {
+                    let v = self.expr(value, scope);
+                    self.expect_number(&v, "a shape");
+                    shape = Some(v);
+                }
+                StageClause::Bonus { value, .. } => {
+                    let v = self.expr(value, scope);
+                    self.expect_number(&v, "a bonus");
+                    bonus = Some(v);
+                }
+                StageClause::Done { cond, steps, .. } => {
+                    let c = self.expr(cond, scope);
+                    self.expect_bool(&c, "a `done` gate");
+                    let n = match steps {
+                        None => 1,
+                        Some((n, span)) if (1..=MAX_HOLD_STEPS).contains(n) => {
+                            let _ = span;
+                            *n as u32
+                        }
+                        Some((n, span)) => {
+                            self.error(Diagnostic::error(Code::StepCount, *span, format!("`for {n} steps` is out of range")).label(format!("must be 1..={MAX_HOLD_STEPS}")));
+                            1
+                        }
+                    };
+                    done = Some((c, n));
+                }
+                StageClause::Hold { cond, target, .. } => {
+                    let c = self.expr(cond, scope);
+                    self.expect_bool(&c, "a `hold` condition");
+                    match scope.stages.iter().position(|n| *n == target.text) {
+                        Some(t) if t < index => hold = Some((c, t as u32)),
+                        Some(_) => self.error(
+                            Diagnostic::error(Code::HoldTarget, target.span, format!("`hold ... else {}` must name an earlier stage", target.text))
+                                .label(if target.text == s.name.text { "this is the stage itself" } else { "this stage comes later" })
+                                .with_help("a failed hold sends the reward machine back to a stage before this one"),
+                        ),
+                        None => {
+                            let earlier: Vec<&str> = scope.stages[..index.min(scope.stages.len())].iter().map(String::as_str).collect();
+                            let mut diag = Diagnostic::error(Code::UnknownStage, target.span, format!("no stage named `{}`", target.text)).label("unknown stage");
+                            if let Some(best) = suggest::closest(&target.text, earlier.iter().copied()) {
+                                diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(target.span, best, false);
+                            }
+                            self.error(diag);
+                        }
+                    }
+                }
+            }
+        }
+        let (done, steps) = match done {
+            Some(d) => d,
+            None => {
+                self.error(
+                    Diagnostic::error(Code::StageClause, s.name.span, format!("stage `{}` has no `done` gate", s.name.text))
+                        .label("when does this stage end?")
+                        .with_help("add `done CONDITION`"),
+                );
+                (TExpr::error(s.name.span), 1)
+            }
+        };
+        Stage { name: s.name.clone(), shape, done, steps, bonus, hold, span: s.span }
+    }
+
+    /// E0041/E0042: constant gates and the stages they cut off.
+    fn check_stage_rules(&mut self, stages: &[Stage]) {
+        let mut blocked_by: Option<&Stage> = None;
+        for stage in stages {
+            if let Some(blocker) = blocked_by {
+                self.error(
+                    Diagnostic::error(Code::UnreachableStage, stage.name.span, format!("stage `{}` can never be reached", stage.name.text))
+                        .label("unreachable")
+                        .with_secondary(blocker.done.span, format!("stage `{}` never completes", blocker.name.text)),
+                );
+                continue;
+            }
+            if let Some(v) = const_value(&stage.done) {
+                let always = v != 0.0;
+                self.error(
+                    Diagnostic::error(Code::ConstantGate, stage.done.span, format!("the `done` gate of stage `{}` is always {always}", stage.name.text))
+                        .label(if always { "completes without the robot doing anything" } else { "never completes" })
+                        .with_help("gate on the scene: `distance(gripper, cube) < 2cm`, `is_holding(gripper, cube)`"),
+                );
+                if !always {
+                    blocked_by = Some(stage);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! A small argument parser: positionals, `--flag` and `--key value`.
+
+use super::CliError;
+
+/// Flags that take a value.
+const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples"];
+/// Flags that stand alone.
+const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color"];
+
+#[derive(Debug, Default)]
+pub struct Args {
+    pub positional: Vec<String>,
+    values: Vec<(String, String)>,
+    switches: Vec<String>,
+}
+
+impl Args {
+    pub fn parse(argv: &[String]) -> Result<Args, String> {
+        let mut args = Args::default();
+        let mut it = argv.iter();
+        while let Some(a) = it.next() {
+            if let Some((k, v)) = a.split_once('=').filter(|(k, _)| VALUED.contains(k)) {
+                args.values.push((k.to_string(), v.to_string()));
+            } else if VALUED.contains(&a.as_str()) {
+                let v = it.next().ok_or_else(|| format!("`{a}` needs a value"))?;
+                args.values.push((a.clone(), v.clone()));
+            } else if SWITCHES.contains(&a.as_str()) {
+                args.switches.push(a.clone());
+            } else if a.starts_with("--") {
+                return Err(format!("unknown option `{a}`"));
+            } else {
+                args.positional.push(a.clone());
+            }
+        }
+        Ok(args)
+    }
+
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.values.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, switch: &str) -> bool {
+        self.switches.iter().any(|s| s == switch)
+    }
+
+    /// The single positional argument `what` (e.g. FILE).
+    pub fn one(&self, what: &str) -> Result<&str, CliError> {
+        match self.positional.as_slice() {
+            [one] => Ok(one),
+            [] => Err(CliError::Usage(format!("missing {what}"))),
+            _ => Err(CliError::Usage(format!("expected one {what}, got {}", self.positional.len()))),
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! `check`, `compile`, `eval`, `explain`, `fmt`.
+
+use super::args::Args;
+use super::files::{parse_observation, read, write_atomic};
+use super::{CliError, CliResult};
+use rwd::check::hir::ProgramKind;
+use rwd::diag::render::{Style, render_human, render_json};
+use rwd::diag::Code;
+use rwd::interp::{Interpreter, OutputValue, StageState, StepResult};
+use rwd::Compilation;
+use serde_json::{Map, Value, json};
+use std::io::IsTerminal;
+
+const ALL_KINDS: &[ProgramKind] = &[ProgramKind::Reward, ProgramKind::Check, ProgramKind::Failure];
+
+fn style() -> Style {
+    if std::io::stderr().is_terminal() { Style::Color } else { Style::Plain }
+}
+
+/// Compiles a file and prints its diagnostics to stderr; fails on errors.
+fn compile_file(path: &str) -> Result<Compilation, CliError> {
+    let text = read(path)?;
+    let c = rwd::compile(path, &text);
+    if !c.diagnostics.is_empty() {
+        eprint!("{}", render_human(&c.diagnostics, &c.sources, style()));
+    }
+    if c.has_errors() {
+        let n = c.diagnostics.iter().filter(|d| d.is_error()).count();
+        return Err(CliError::Failed(format!("`{path}` has {n} error(s)")));
+    }
+    Ok(c)
+}
+
+pub fn check(args: &Args) -> CliResult {
+    let path = args.one("FILE")?;
+    let text = read(path)?;
+    let c = rwd::compile(path, &text);
+    match args.value("--format").unwrap_or("human") {
+        "json" => println!("{}", render_json(&c.diagnostics, &c.sources)),
+        "human" => {
+            eprint!("{}", render_human(&c.diagnostics, &c.sources, style()));
+            if !c.has_errors() {
+                let names: Vec<String> = c.programs.iter().map(|p| format!("{} {}", p.kind.keyword(), p.name)).collect();
+                println!("{path}: ok ({})", if names.is_empty() { "no programs".to_string() } else { names.join(", ") });
+            }
+        }
+        other => return Err(CliError::Usage(format!("unknown format `{other}` (human or json)"))),
+    }
+    Ok(if c.has_errors() { 1 } else { 0 })
+}
+
+
+pub fn compile(args: &Args) -> CliResult {
+    let path = args.one("FILE")?;
+    let emit = args.value("--emit").ok_or_else(|| CliError::Usage("`compile` needs `--emit ir` or `--emit layout`".into()))?;
+    let c = compile_file(path)?;
+    let chosen: Vec<&rwd::ir::Program> = match args.value("--program") {
+        Some(name) => vec![c.select(Some(name), ALL_KINDS).map_err(CliError::Failed)?],
+        None => c.programs.iter().collect(),
+    };
+    match emit {
+        "ir" => {
+            let texts: Vec<String> = chosen.iter().map(|p| rwd::ir::print::print(p)).collect();
+            print!("{}", texts.join("\n"));
+        }
+        "layout" => {
+            let layouts: Vec<Value> = chosen.iter().map(|p| layout_json(p)).collect();
+            let out = if layouts.len() == 1 { layouts[0].clone() } else { Value::Array(layouts) };
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        other => return Err(CliError::Usage(format!("unknown --emit `{other}` (ir or layout)"))),
+    }
+    Ok(0)
+}
+
+pub fn layout_json(p: &rwd::ir::Program) -> Value {
+    json!({
+        "program": p.name,
+        "kind": p.kind,
+        "scene": p.layout.scene,
+        "width": p.layout.width,
+        "fields": p.layout.fields,
+    })
+}
+
+/// One step's result as JSON, terms by name.
+pub fn step_json(p: &rwd::ir::Program, step: usize, r: &StepResult) -> Value {
+    let mut terms = Map::new();
+    for (name, v) in p.term_names().into_iter().zip(&r.terms) {
+        terms.insert(name, json!(v));
+    }
+    let stage_name = p.reward.as_ref().and_then(|s| s.stages.get(r.stage as usize)).map_or("done".to_string(), |s| s.name.clone());
+    let mut obj = json!({
+        "step": step,
+        "reward": r.reward,
+        "normalized": r.normalized,
+        "stage": r.stage,
+        "stage_name": stage_name,
+        "success": r.success,
+        "progress": r.progress,
+        "regressed": r.regressed,
+        "valid": r.valid,
+        "terms": terms,
+    });
+    if let Some(e) = &r.error {
+        obj["error"] = json!(e);
+    }
+    obj
+}
+
+pub fn eval(args: &Args) -> CliResult {
+    let path = args.one("FILE")?;
+    let obs_path = args.value("--obs").ok_or_else(|| CliError::Usage("`eval` needs `--obs OBS.jsonl`".into()))?;
+    let c = compile_file(path)?;
+    let name = args.value("--reward").or(args.value("--program"));
+    let program = c.select(name, ALL_KINDS).map_err(CliError::Failed)?;
+    let obs_text = read(obs_path)?;
+    let mut interp = Interpreter::new(program);
+    let mut state = StageState::default();
+    let table = args.has("--table");
+    if table {
+        print_table_header(program);
+    }
+    let mut step = 0usize;
+    for (lineno, line) in obs_text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |msg: String| CliError::Failed(format!("{obs_path}:{}: {msg}", lineno + 1));
+        let obs = parse_observation(line).map_err(at)?;
+        let out = if program.kind == ProgramKind::Reward {
+            let r = interp.step(&mut state, &obs).map_err(|e| at(e.to_string()))?;
+            if table {
+                print_table_row(program, step, &r);
+                step += 1;
+                continue;
+            }
+            step_json(program, step, &r)
+        } else {
+            let report = interp.check(&obs).map_err(|e| at(e.to_string()))?;
+            let mut obj = Map::new();
+            obj.insert("step".into(), json!(step));
+            for (k, v) in report {
+                obj.insert(k, output_json(&v));
+            }
+            Value::Object(obj)
+        };
+        println!("{}", serde_json::to_string(&out).unwrap_or_default());
+        step += 1;
+    }
+    Ok(0)
+}
+
+pub fn output_json(v: &OutputValue) -> Value {
+    match v {
+        OutputValue::Bool(b) => json!(b),
+        OutputValue::Number(x) if x.is_finite() => json!(x),
+        OutputValue::Number(x) => json!(x.to_string()),
+        OutputValue::List(xs) => json!(xs),
+    }
+}
+
+fn print_table_header(p: &rwd::ir::Program) {
+    let names = p.term_names();
+    let mut line = format!("{:>5} {:<12} {:>8} {:>6} {:>8} {:>7}", "step", "stage", "reward", "norm", "progress", "success");
+    for n in &names[1..] {
+        line.push_str(&format!(" {:>10}", truncate(n, 10)));
+    }
+    println!("{line}");
+}
+
+fn print_table_row(p: &rwd::ir::Program, step: usize, r: &StepResult) {
+    let stage = p.reward.as_ref().and_then(|s| s.stages.get(r.stage as usize)).map_or("(done)".to_string(), |s| s.name.clone());
+    let mut line = format!(
+        "{:>5} {:<12} {:>8.4} {:>6.3} {:>8.3} {:>7}",
+        step,
+        truncate(&stage, 12),
+        r.reward,
+        r.normalized,
+        r.progress,
+        if r.success { "yes" } else if !r.valid { "INVALID" } else { "" }
+    );
+    for v in &r.terms[1..] {
+        line.push_str(&format!(" {:>10.4}", v));
+    }
+    println!("{line}");
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).chain(std::iter::once('~')).collect() }
+}
+
+pub fn explain(args: &Args) -> CliResult {
+    let text = args.one("CODE")?;
+    match Code::parse(text) {
+        Some(code) => {
+            println!("{}: {}\n\n{}", code.as_str(), code.title(), code.explanation());
+            Ok(0)
+        }
+        None => {
+            let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+            Err(CliError::Failed(format!("unknown code `{text}`; the codes are: {}", all.join(", "))))
+        }
+    }
+}
+
+pub fn fmt(args: &Args) -> CliResult {
+    let path = args.one("FILE")?;
+    let text = read(path)?;
+    let formatted = rwd::fmt::format_source(&text).map_err(|e| {
+        let file = rwd::source::SourceFile::new(path, text.as_str());
+        let (line, col) = file.line_col(e.start);
+        CliError::Failed(format!("{path}:{line}:{col}: cannot format: {}", e.message))
+    })?;
+    if args.has("--check") {
+        if formatted != text {
+            eprintln!("{path}: not formatted (run `rwd fmt --write {path}`)");
+            return Ok(1);
+        }
+        return Ok(0);
+    }
+    if args.has("--write") {
+        if formatted != text {
+            write_atomic(path, &formatted)?;
+        }
+        return Ok(0);
+    }
+    if args.has("--color") {
+        print!("{}", rwd::syntax::lexer::highlight_ansi(&formatted));
+    } else {
+        print!("{formatted}");
+    }
+    Ok(0)
+}

@@ -1,0 +1,74 @@
+//! The `rwd` command line: argument parsing and dispatch. Each command lives
+//! in its own module; all of them report through [`Output`] so that exit
+//! codes and streams are decided in one place.
+
+mod args;
+mod commands;
+mod demo;
+mod files;
+
+use args::Args;
+
+pub const USAGE: &str = "\
+rwd: compile and run stage-gated reward programs
+
+usage:
+  rwd check FILE [--format human|json]          type-check; print diagnostics
+  rwd compile FILE --emit ir|layout [--program NAME]
+                                                 print the IR or the observation layout
+  rwd eval FILE --obs OBS.jsonl [--reward NAME] [--table]
+                                                 run a reward (or check) over observations,
+                                                 one JSON array per line; one JSON result per step
+  rwd explain CODE                               explain a diagnostic code (E0031)
+  rwd fmt FILE [--write | --check] [--color]     format a program
+  rwd demo [--examples DIR]                      compile every shipped example and run
+                                                 each on its recorded episode
+
+exit status: 0 success, 1 the program or its input has errors, 2 bad usage";
+
+/// Runs the CLI; returns the process exit code.
+pub fn run(argv: &[String]) -> i32 {
+    let Some((command, rest)) = argv.split_first() else {
+        eprintln!("{USAGE}");
+        return 2;
+    };
+    let args = match Args::parse(rest) {
+        Ok(a) => a,
+        Err(e) => return usage_error(&e),
+    };
+    let result = match command.as_str() {
+        "check" => commands::check(&args),
+        "compile" => commands::compile(&args),
+        "eval" => commands::eval(&args),
+        "explain" => commands::explain(&args),
+        "fmt" => commands::fmt(&args),
+        "demo" => demo::run(&args),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        other => Err(CliError::Usage(format!("unknown command `{other}`"))),
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError::Usage(msg)) => usage_error(&msg),
+        Err(CliError::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            1
+        }
+    }
+}
+
+fn usage_error(msg: &str) -> i32 {
+    eprintln!("error: {msg}\n\n{USAGE}");
+    2
+}
+
+/// How a command failed: the user's invocation, or the work itself.
+#[derive(Debug)]
+pub enum CliError {
+    Usage(String),
+    Failed(String),
+}
+
+pub type CliResult = Result<i32, CliError>;

@@ -1,0 +1,225 @@
+//! The one place diagnostics become text: miette reports for people, JSON
+//! for models and tools.
+
+use super::{Diagnostic, Severity};
+use crate::source::{SourceMap, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+use std::fmt;
+
+/// How to render human-readable reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unicode frames, ANSI colours (a terminal).
+    Color,
+    /// Unicode frames, no colours (snapshots, pipes).
+    Plain,
+}
+
+/// Renders diagnostics for a person, one report after another.
+pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, style: Style) -> String {
+    let theme = match style {
+        Style::Color => GraphicalTheme::unicode(),
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    for diag in diags {
+        let report = MietteReport::new(diag, sources);
+        if handler.render_report(&mut out, &report).is_err() {
+            // Rendering into a String cannot fail in practice; fall back to the bare message.
+            out.push_str(&format!("{}: {}\n", diag.code.as_str(), diag.message));
+        }
+    }
+    out
+}
+
+/// Wraps a [`Diagnostic`] so miette can draw it.
+struct MietteReport {
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl MietteReport {
+    fn new(diag: &Diagnostic, sources: &SourceMap) -> MietteReport {
+        let file = sources.get(diag.primary.span.file);
+        let mut labels = vec![labeled(diag.primary.span, &diag.primary.message, true)];
+        let mut help = diag.help.clone();
+        for label in &diag.secondary {
+            if label.span.file == diag.primary.span.file {
+                labels.push(labeled(label.span, &label.message, false));
+            } else {
+                // miette draws one source per report; mention the other file in the help.
+                let other = sources.get(label.span.file);
+                let (line, col) = other.line_col(label.span.start as usize);
+                let note = format!("{} ({}:{}:{})", label.message, other.name, line, col);
+                help = Some(match help {
+                    Some(h) => format!("{h}\nnote: {note}"),
+                    None => format!("note: {note}"),
+                });
+            }
+        }
+        if let Some(s) = &diag.suggestion {
+            let fix = format!("replace with `{}`", s.replacement);
+            help = Some(match help {
+                Some(h) => format!("{h}\n{fix}"),
+                None => fix,
+            });
+        }
+        MietteReport {
+            code: diag.code.as_str(),
+            severity: diag.severity,
+            message: diag.message.clone(),
+            help,
+            source: NamedSource::new(file.name.clone(), file.text.clone()),
+            labels,
+        }
+    }
+}
+
+fn labeled(span: Span, message: &str, primary: bool) -> LabeledSpan {
+    let source_span = SourceSpan::from((span.start as usize, span.len()));
+    let label = (!message.is_empty()).then(|| message.to_string());
+    if primary {
+        LabeledSpan::new_primary_with_span(label, source_span)
+    } else {
+        LabeledSpan::new_with_span(label, source_span)
+    }
+}
+
+impl fmt::Debug for MietteReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl fmt::Display for MietteReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for MietteReport {}
+
+impl miette::Diagnostic for MietteReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// A position in JSON output: byte range plus 1-based line/column of both ends.
+#[derive(Debug, Serialize)]
+pub struct JsonSpan {
+    pub file: String,
+    pub start: u32,
+    pub end: u32,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// The source text under the span, so a model sees what it wrote.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLabel {
+    pub message: String,
+    pub span: JsonSpan,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonSuggestion {
+    pub span: JsonSpan,
+    pub replacement: String,
+    pub certain: bool,
+}
+
+/// One diagnostic as JSON (`rwd check --format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub span: JsonSpan,
+    pub line: usize,
+    pub column: usize,
+    pub labels: Vec<JsonLabel>,
+    pub help: Option<String>,
+    pub suggestion: Option<JsonSuggestion>,
+    /// The source line containing the primary span, for context.
+    pub excerpt: String,
+}
+
+pub fn json_span(span: Span, sources: &SourceMap) -> JsonSpan {
+    let file = sources.get(span.file);
+    let (line, column) = file.line_col(span.start as usize);
+    let (end_line, end_column) = file.line_col(span.end as usize);
+    JsonSpan {
+        file: file.name.clone(),
+        start: span.start,
+        end: span.end,
+        line,
+        column,
+        end_line,
+        end_column,
+        text: file.slice(span).to_string(),
+    }
+}
+
+pub fn to_json(diag: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
+    let span = json_span(diag.primary.span, sources);
+    let file = sources.get(diag.primary.span.file);
+    let excerpt = file.text.lines().nth(span.line.saturating_sub(1)).unwrap_or("").to_string();
+    let mut labels = Vec::new();
+    if !diag.primary.message.is_empty() {
+        labels.push(JsonLabel { message: diag.primary.message.clone(), span: json_span(diag.primary.span, sources) });
+    }
+    labels.extend(
+        diag.secondary.iter().map(|l| JsonLabel { message: l.message.clone(), span: json_span(l.span, sources) }),
+    );
+    JsonDiagnostic {
+        code: diag.code.as_str(),
+        severity: diag.severity,
+        message: diag.message.clone(),
+        line: span.line,
+        column: span.column,
+        span,
+        labels,
+        help: diag.help.clone(),
+        suggestion: diag.suggestion.as_ref().map(|s| JsonSuggestion {
+            span: json_span(s.span, sources),
+            replacement: s.replacement.clone(),
+            certain: s.certain,
+        }),
+        excerpt,
+    }
+}
+
+/// All diagnostics as a JSON array (pretty-printed, stable field order).
+pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let all: Vec<JsonDiagnostic> = diags.iter().map(|d| to_json(d, sources)).collect();
+    serde_json::to_string_pretty(&all).unwrap_or_else(|e| format!("[{{\"error\": \"{e}\"}}]"))
+}

@@ -126,6 +126,21 @@ impl Dim {
     }
 }
 
+impl Dim {
+    /// The dimension with its article: "a length", "an angle".
+    pub fn with_article(self) -> String {
+        let name = self.to_string();
+        let vowel = name.starts_with(['a', 'e', 'i', 'o', 'u']);
+        if self == Dim::NONE {
+            "a plain number".to_string()
+        } else if vowel {
+            format!("an {name}")
+        } else {
+            format!("a {name}")
+        }
+    }
+}
+
 impl fmt::Display for Dim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match *self {

@@ -101,7 +101,7 @@ impl<'a> Checker<'a> {
                     Ty::Scalar(d) | Ty::Vec3(d) => d,
                     _ => Dim::NONE,
                 };
-                Diagnostic::error(Code::UnitMismatch, arg.span, format!("{what} must be a {want}, but this is a {got}"))
+                Diagnostic::error(Code::UnitMismatch, arg.span, format!("{what} must be {}, but this is {}", want.with_article(), got.with_article()))
                     .label(format!("{got}"))
                     .with_help(sig_help.to_string())
             }
@@ -200,7 +200,7 @@ impl<'a> Checker<'a> {
                 (Ty::Scalar(wd), Ty::Scalar(_)) | (Ty::Vec3(wd), Ty::Vec3(_)) if is_bare_number(arg) => self.missing_unit(arg, wd, &what),
                 (Ty::Scalar(wd), Ty::Scalar(ad)) | (Ty::Vec3(wd), Ty::Vec3(ad)) => {
                     self.error(
-                        Diagnostic::error(Code::UnitMismatch, arg.span, format!("{what} must be a {wd}, but this is a {ad}"))
+                        Diagnostic::error(Code::UnitMismatch, arg.span, format!("{what} must be {}, but this is {}", wd.with_article(), ad.with_article()))
                             .label(format!("{ad}"))
                             .with_secondary(def_span, "defined here"),
                     );

@@ -303,10 +303,9 @@ impl<'a> Checker<'a> {
             return other;
         }
         self.error(
-            Diagnostic::error(Code::UnitMismatch, lhs.span.to(rhs.span), format!("{what} mixes a {a} with a {b}"))
-                .label(format!("{a} ({}) vs {b} ({})", or_none(a), or_none(b)))
-                .with_secondary(lhs.span, format!("{a}"))
-                .with_secondary(rhs.span, format!("{b}")),
+            Diagnostic::error(Code::UnitMismatch, lhs.span.to(rhs.span), format!("{what} mixes {} with {}", a.with_article(), b.with_article()))
+                .with_secondary(lhs.span, format!("{a} ({})", or_none(a)))
+                .with_secondary(rhs.span, format!("{b} ({})", or_none(b))),
         );
         a
     }
@@ -319,7 +318,7 @@ impl<'a> Checker<'a> {
             Dim::TIME => Some("s"),
             _ => None,
         };
-        let mut diag = Diagnostic::error(Code::MissingUnit, bare.span, format!("{what}: this number has no unit, but the other side is a {want}"))
+        let mut diag = Diagnostic::error(Code::MissingUnit, bare.span, format!("{what}: this number has no unit, but it must be {}", want.with_article()))
             .label(format!("needs a unit of {want}"));
         if let (Some(unit), TKind::Number(v)) = (unit, &bare.kind) {
             let text = format!("{}{unit}", fmt_number(*v));

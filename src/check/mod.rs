@@ -450,7 +450,7 @@ impl<'a> Checker<'a> {
             return;
         }
         let diag = match e.ty {
-            Ty::Scalar(d) => Diagnostic::error(Code::UnitMismatch, e.span, format!("{what} must be dimensionless, but this is a {d}"))
+            Ty::Scalar(d) => Diagnostic::error(Code::UnitMismatch, e.span, format!("{what} must be a plain number, but this is {}", d.with_article()))
                 .label(format!("{d} ({})", d.unit_symbol()))
                 .with_help("divide by a reference: `x / 10cm`, or use a shaping function: `reach(x, 5)`"),
             other => Diagnostic::error(Code::TypeMismatch, e.span, format!("{what} must be a number, but this is {other}")).label(format!("this is {other}")),

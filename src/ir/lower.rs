@@ -212,6 +212,7 @@ impl<'a> Lowerer<'a> {
         if let Some(r) = &p.body.reward() {
             finish_reward(&mut program, r, &mut diags);
         }
+        super::opt::compact(&mut program);
         Ok((program, diags))
     }
 

@@ -11,6 +11,7 @@
 
 pub mod layout;
 pub mod lower;
+pub mod opt;
 pub mod print;
 pub mod range;
 

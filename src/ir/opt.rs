@@ -1,0 +1,130 @@
+//! Dead-code elimination and renumbering.
+//!
+//! Lowering emits code for every `let` and coercion; what no output, gate,
+//! shape, bonus, hold, term or success reads is removed, and the surviving
+//! values are renumbered densely in program order (stable IR snapshots, and
+//! the smallest value array for the back ends).
+
+use super::*;
+
+fn operands(inst: &Inst) -> Vec<Value> {
+    match inst {
+        Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) => Vec::new(),
+        Inst::Neg(a) | Inst::Unary(_, a) | Inst::Not(a) => vec![*a],
+        Inst::Binary(_, a, b) | Inst::Compare(_, a, b) | Inst::And(a, b) | Inst::Or(a, b) => vec![*a, *b],
+        Inst::Select(c, a, b) => vec![*c, *a, *b],
+        Inst::Call { args, .. } => args.clone(),
+    }
+}
+
+fn map_inst(inst: &mut Inst, f: &dyn Fn(Value) -> Value) {
+    match inst {
+        Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) => {}
+        Inst::Neg(a) | Inst::Unary(_, a) | Inst::Not(a) => *a = f(*a),
+        Inst::Binary(_, a, b) | Inst::Compare(_, a, b) | Inst::And(a, b) | Inst::Or(a, b) => {
+            *a = f(*a);
+            *b = f(*b);
+        }
+        Inst::Select(c, a, b) => {
+            *c = f(*c);
+            *a = f(*a);
+            *b = f(*b);
+        }
+        Inst::Call { args, .. } => args.iter_mut().for_each(|a| *a = f(*a)),
+    }
+}
+
+fn width(s: &Stmt) -> u32 {
+    match &s.inst {
+        Inst::Call { outputs, .. } => *outputs,
+        _ => 1,
+    }
+}
+
+/// Every value the program's results read directly.
+fn roots(p: &Program) -> Vec<Value> {
+    let mut r: Vec<Value> = p.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
+    if let Some(spec) = &p.reward {
+        for s in &spec.stages {
+            r.push(s.shape);
+            r.push(s.gate);
+            r.extend(s.bonus);
+            r.extend(s.hold.map(|(h, _)| h));
+        }
+        r.extend(spec.terms.iter().map(|t| t.value));
+        r.extend(spec.success);
+        r.extend(spec.success_value);
+    }
+    r
+}
+
+/// Removes dead statements and renumbers values densely.
+pub fn compact(p: &mut Program) {
+    let n = p.num_values as usize;
+    // Which statement defines each value.
+    let mut def: Vec<Option<(bool, usize)>> = vec![None; n];
+    for (post, block) in [(false, &p.pre), (true, &p.post)] {
+        for (i, s) in block.iter().enumerate() {
+            for k in 0..width(s) {
+                def[(s.dest.0 + k) as usize] = Some((post, i));
+            }
+        }
+    }
+    let mut live_pre = vec![false; p.pre.len()];
+    let mut live_post = vec![false; p.post.len()];
+    let mut stack = roots(p);
+    while let Some(v) = stack.pop() {
+        let Some((post, i)) = def.get(v.0 as usize).copied().flatten() else { continue };
+        let live = if post { &mut live_post[i] } else { &mut live_pre[i] };
+        if *live {
+            continue;
+        }
+        *live = true;
+        let block = if post { &p.post } else { &p.pre };
+        stack.extend(operands(&block[i].inst));
+    }
+    // Renumber in program order.
+    let mut map = vec![u32::MAX; n];
+    let mut next = 0u32;
+    let mut keep = |block: &[Stmt], live: &[bool]| -> Vec<Stmt> {
+        let mut out = Vec::new();
+        for (s, l) in block.iter().zip(live) {
+            if !*l {
+                continue;
+            }
+            for k in 0..width(s) {
+                map[(s.dest.0 + k) as usize] = next + k;
+            }
+            out.push(Stmt { dest: Value(next), inst: s.inst.clone() });
+            next += width(s);
+        }
+        out
+    };
+    let mut pre = keep(&p.pre, &live_pre);
+    let mut post = keep(&p.post, &live_post);
+    let f = |v: Value| Value(map[v.0 as usize]);
+    for s in pre.iter_mut().chain(post.iter_mut()) {
+        map_inst(&mut s.inst, &f);
+    }
+    p.pre = pre;
+    p.post = post;
+    p.num_values = next;
+    for o in &mut p.outputs {
+        o.values.iter_mut().for_each(|v| *v = f(*v));
+    }
+    if let Some(spec) = &mut p.reward {
+        for s in &mut spec.stages {
+            s.shape = f(s.shape);
+            s.gate = f(s.gate);
+            s.bonus = s.bonus.map(f);
+            s.hold = s.hold.map(|(h, t)| (f(h), t));
+            // The unclamped shape served the range warning; it need not survive.
+            s.raw_shape = s.raw_shape.and_then(|r| (map[r.0 as usize] != u32::MAX).then(|| f(r)));
+        }
+        for t in &mut spec.terms {
+            t.value = f(t.value);
+        }
+        spec.success = spec.success.map(f);
+        spec.success_value = spec.success_value.map(f);
+    }
+}

@@ -1,8 +1,165 @@
-//! `rwd demo`: placeholder, filled in below.
+//! `rwd demo`: the end-to-end job on the shipped examples. Every example is
+//! compiled (timed), every program with a recorded episode in
+//! `examples/episodes/NAME.jsonl` is run by the interpreter, and the results
+//! come out as one table plus a reward sparkline per episode.
 
 use super::args::Args;
-use super::CliResult;
+use super::files::{parse_observation, read};
+use super::{CliError, CliResult};
+use rwd::check::hir::ProgramKind;
+use rwd::interp::{Interpreter, OutputValue, StageState};
+use std::path::Path;
+use std::time::Instant;
 
-pub fn run(_args: &Args) -> CliResult {
-    Ok(0)
+struct Row {
+    file: String,
+    program: String,
+    kind: &'static str,
+    width: u32,
+    compile_us: f64,
+    steps: usize,
+    outcome: String,
+    sparkline: String,
+}
+
+pub fn run(args: &Args) -> CliResult {
+    let dir = args.value("--examples").unwrap_or("examples");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| CliError::Failed(format!("cannot list `{dir}`: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rwd"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CliError::Failed(format!("no .rwd files in `{dir}`")));
+    }
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for (i, file) in files.iter().enumerate() {
+        eprintln!("[{}/{}] {file}", i + 1, files.len());
+        let text = read(file)?;
+        let start = Instant::now();
+        let c = rwd::compile(file, &text);
+        let compile_us = start.elapsed().as_secs_f64() * 1e6;
+        if c.has_errors() {
+            eprint!("{}", rwd::diag::render::render_human(&c.diagnostics, &c.sources, rwd::diag::render::Style::Plain));
+            failed = true;
+            continue;
+        }
+        for p in &c.programs {
+            let episode = Path::new(dir).join("episodes").join(format!("{}.jsonl", p.name));
+            let (steps, outcome, sparkline) = match std::fs::read_to_string(&episode) {
+                Ok(text) => run_episode(p, &text).map_err(|e| CliError::Failed(format!("{}: {e}", episode.display())))?,
+                Err(_) => (0, "(no episode)".to_string(), String::new()),
+            };
+            rows.push(Row {
+                file: Path::new(file).file_name().and_then(|n| n.to_str()).unwrap_or(file).to_string(),
+                program: p.name.clone(),
+                kind: p.kind.keyword(),
+                width: p.layout.width,
+                compile_us,
+                steps,
+                outcome,
+                sparkline,
+            });
+        }
+    }
+    print_table(&rows);
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// Runs one episode: for a reward, the stage path, return and success; for a
+/// check or failure, the answers of the last observation.
+fn run_episode(p: &rwd::ir::Program, text: &str) -> Result<(usize, String, String), String> {
+    let mut interp = Interpreter::new(p);
+    let mut state = StageState::default();
+    let mut rewards = Vec::new();
+    let mut path: Vec<String> = Vec::new();
+    let mut success_at = None;
+    let mut regressions = 0;
+    let mut last_check = String::new();
+    let mut steps = 0;
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let obs = parse_observation(line).map_err(|e| format!("line {}: {e}", n + 1))?;
+        steps += 1;
+        if p.kind == ProgramKind::Reward {
+            let r = interp.step(&mut state, &obs).map_err(|e| format!("line {}: {e}", n + 1))?;
+            rewards.push(r.normalized);
+            regressions += usize::from(r.regressed);
+            let name = p.reward.as_ref().and_then(|s| s.stages.get(r.stage as usize)).map_or("done".into(), |s| s.name.clone());
+            if path.last() != Some(&name) {
+                path.push(name);
+            }
+            if r.success && success_at.is_none() {
+                success_at = Some(steps - 1);
+            }
+        } else {
+            let out = interp.check(&obs).map_err(|e| format!("line {}: {e}", n + 1))?;
+            last_check = out
+                .iter()
+                .filter_map(|(k, v)| match v {
+                    OutputValue::Bool(b) => Some(format!("{k}={b}")),
+                    OutputValue::Number(x) => Some(format!("{k}={x:.3}")),
+                    OutputValue::List(_) => None,
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+    }
+    if p.kind != ProgramKind::Reward {
+        return Ok((steps, last_check, String::new()));
+    }
+    let mut outcome = path.join(">");
+    if regressions > 0 {
+        outcome.push_str(&format!(" ({regressions} regression{})", if regressions > 1 { "s" } else { "" }));
+    }
+    outcome.push_str(&match success_at {
+        Some(t) => format!("; success at step {t}"),
+        None => "; no success".to_string(),
+    });
+    Ok((steps, outcome, sparkline(&rewards, 40)))
+}
+
+/// Normalised rewards as a row of block characters, resampled to `width`.
+pub fn sparkline(values: &[f64], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    if values.is_empty() {
+        return String::new();
+    }
+    let n = values.len().min(width);
+    (0..n)
+        .map(|i| {
+            let lo = i * values.len() / n;
+            let hi = ((i + 1) * values.len() / n).max(lo + 1);
+            let mean = values[lo..hi].iter().sum::<f64>() / (hi - lo) as f64;
+            BARS[((mean.clamp(0.0, 1.0) * 7.0).round()) as usize]
+        })
+        .collect()
+}
+
+fn print_table(rows: &[Row]) {
+    println!("{:<24} {:<20} {:<8} {:>5} {:>10} {:>6}  outcome", "file", "program", "kind", "width", "compile", "steps");
+    println!("{}", "-".repeat(110));
+    for r in rows {
+        println!(
+            "{:<24} {:<20} {:<8} {:>5} {:>8.0}us {:>6}  {}",
+            r.file, r.program, r.kind, r.width, r.compile_us, r.steps, r.outcome
+        );
+        if !r.sparkline.is_empty() {
+            println!("{:<24} {:<20} normalized reward per step: {}", "", "", r.sparkline);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sparkline;
+
+    #[test]
+    fn sparkline_resamples_and_scales() {
+        assert_eq!(sparkline(&[0.0, 1.0], 40), "▁█");
+        assert_eq!(sparkline(&[0.0, 0.0, 1.0, 1.0], 2), "▁█");
+        assert_eq!(sparkline(&[], 10), "");
+    }
 }

@@ -34,6 +34,11 @@ pub fn check(user: &[Item], modules: &[Module<'_>]) -> (Checked, Vec<Diagnostic>
     let all_items: Vec<&Item> = modules.iter().flat_map(|m| m.items.iter()).chain(user.iter()).collect();
     cx.collect_globals(&all_items);
     cx.check_fns();
+    let mut templates: Vec<&ast::StagesDecl> = cx.templates.values().copied().collect();
+    templates.sort_by_key(|t| (t.name.span.file.0, t.name.span.start));
+    for t in templates {
+        cx.check_template(t);
+    }
     for item in user {
         if let Item::Scene(scene) = item {
             cx.check_scene(scene);

@@ -9,6 +9,11 @@ use crate::source::Span;
 use crate::syntax::ast::{self, RewardItem, StageClause};
 
 
+/// Diagnostics about stage names, which inside a template depend on the reward it is included in.
+fn is_stage_reference(d: &Diagnostic) -> bool {
+    matches!(d.code, Code::UnknownStage | Code::HoldTarget)
+}
+
 /// The most steps a `for N steps` may ask for.
 pub const MAX_HOLD_STEPS: u64 = 1_000_000;
 
@@ -91,10 +96,17 @@ impl<'a> Checker<'a> {
                 None => self.check_stage(s, index, &mut scope),
                 Some((first, count)) => {
                     // Inside a template, its parameters are visible under their own names.
+                    // A template sees only its parameters and the reward's stage names.
                     let mut inner = scope.clone();
-                    let t_params = lets[*first..*first + *count].iter().map(|l| (l.name.text.clone(), l.local, l.value.ty));
-                    inner.locals.extend(t_params);
-                    self.check_stage(s, index, &mut inner)
+                    inner.scene = None;
+                    inner.locals = lets[*first..*first + *count].iter().map(|l| (l.name.text.clone(), l.local, l.value.ty)).collect();
+                    // Its body was checked where it is defined; only what depends on
+                    // this reward (the stage names it refers to) is reported here.
+                    let before = self.diags.len();
+                    let stage = self.check_stage(s, index, &mut inner);
+                    let mut kept: Vec<Diagnostic> = self.diags.drain(before..).filter(|d| is_stage_reference(d)).collect();
+                    self.diags.append(&mut kept);
+                    stage
                 }
             };
             stages.push(stage);
@@ -172,6 +184,23 @@ impl<'a> Checker<'a> {
             lets,
             body: Body::Reward(Reward { failure, stages, terms, success }),
         });
+    }
+
+    /// Checks a `stages` template once where it is defined, with its
+    /// parameters' declared types. Stage references (`hold ... else S`) may
+    /// name stages of other templates, so they are checked at each include.
+    pub fn check_template(&mut self, t: &'a ast::StagesDecl) {
+        let mut scope = Scope::new(None);
+        for p in &t.params {
+            let ty = self.resolve_type(&p.ty);
+            scope.bind(&p.name.text, ty);
+        }
+        scope.stages = t.stages.iter().map(|s| s.name.text.clone()).collect();
+        let before = self.diags.len();
+        let stages: Vec<Stage> = t.stages.iter().enumerate().map(|(i, s)| self.check_stage(s, i, &mut scope)).collect();
+        let mut kept: Vec<Diagnostic> = self.diags.drain(before..).filter(|d| !is_stage_reference(d)).collect();
+        self.diags.append(&mut kept);
+        self.check_stage_rules(&stages);
     }
 
     fn push_term(&mut self, terms: &mut Vec<Term>, stages: &[Stage], term: Term) {

@@ -213,6 +213,7 @@ impl<'a> Lowerer<'a> {
             finish_reward(&mut program, r, &mut diags);
         }
         super::opt::compact(&mut program);
+        super::opt::shrink_layout(&mut program);
         Ok((program, diags))
     }
 

@@ -128,3 +128,42 @@ pub fn compact(p: &mut Program) {
         spec.success_value = spec.success_value.map(f);
     }
 }
+
+/// Drops layout fields that no surviving `Load` reads (a field read only by
+/// dead code) and packs the rest, so the layout names exactly what the
+/// program reads.
+pub fn shrink_layout(p: &mut Program) {
+    let mut used = vec![false; p.layout.fields.len()];
+    for s in &p.pre {
+        if let Inst::Load(o) = s.inst {
+            if let Some(i) = p.layout.fields.iter().position(|f| o >= f.offset && o < f.offset + f.width) {
+                used[i] = true;
+            }
+        }
+    }
+    let mut new_offsets = Vec::with_capacity(used.len());
+    let mut next = 0;
+    for (f, u) in p.layout.fields.iter().zip(&used) {
+        new_offsets.push(next);
+        if *u {
+            next += f.width;
+        }
+    }
+    let old: Vec<(u32, u32)> = p.layout.fields.iter().map(|f| (f.offset, f.width)).collect();
+    for s in &mut p.pre {
+        if let Inst::Load(o) = &mut s.inst {
+            if let Some(i) = old.iter().position(|(off, w)| *o >= *off && *o < off + w) {
+                *o = new_offsets[i] + (*o - old[i].0);
+            }
+        }
+    }
+    let mut fields = Vec::new();
+    for ((mut f, u), off) in p.layout.fields.drain(..).zip(used).zip(new_offsets) {
+        if u {
+            f.offset = off;
+            fields.push(f);
+        }
+    }
+    p.layout.fields = fields;
+    p.layout.width = next;
+}

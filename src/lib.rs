@@ -16,6 +16,7 @@ pub mod diag;
 pub mod fmt;
 pub mod interp;
 pub mod ir;
+pub mod jit;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;

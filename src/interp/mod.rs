@@ -164,7 +164,11 @@ impl<'p> Interpreter<'p> {
         for t in &spec.terms {
             terms.push(self.vals[t.value.0 as usize]);
         }
-        let mut reward: f64 = terms.iter().sum();
+        // Left to right from +0.0: the order every back end uses.
+        let mut reward = 0.0;
+        for t in &terms {
+            reward += t;
+        }
         let success = match spec.success {
             Some(v) => truthy(self.vals[v.0 as usize]),
             None => k > 0 && next.stage == k,
@@ -177,11 +181,11 @@ impl<'p> Interpreter<'p> {
             return Ok(invalid(n_terms, state.stage, format!("reward is not finite ({culprit} is {reward})")));
         }
         let (lo, hi) = spec.bounds;
-        let normalized = if hi > lo { ((reward - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.0 };
+        let normalized = if hi > lo { clamp01((reward - lo) / (hi - lo)) } else { 0.0 };
         let progress = if success {
             1.0
         } else if k > 0 {
-            ((next.stage as f64 + shape) / k as f64).clamp(0.0, 1.0)
+            clamp01((next.stage as f64 + shape) / k as f64)
         } else {
             0.0
         };
@@ -242,6 +246,11 @@ pub fn truthy(x: f64) -> bool {
 
 fn b(x: bool) -> f64 {
     if x { 1.0 } else { 0.0 }
+}
+
+/// max(min(x, 1), 0) with [`fmin`]/[`fmax`] semantics (NaN stays NaN).
+pub fn clamp01(x: f64) -> f64 {
+    fmax(fmin(x, 1.0), 0.0)
 }
 
 /// IEEE 754-2019 minimum: NaN if either is NaN, and -0 below +0.

@@ -1,0 +1,547 @@
+//! IR -> Cranelift IR for one program: a function that loops over a batch of
+//! environments. One `Translator` per function, one `translate_*` method per
+//! construct (the cranelift-jit-demo shape).
+//!
+//! Generated function: `extern "C" fn(args: *const BatchArgs)`; see
+//! [`super::BatchArgs`] for the fields and their layout.
+
+use super::host;
+use crate::builtins::{Math1, Math2};
+use crate::ir::{Bin, Cmp, Inst, Program, Stmt};
+use cranelift::prelude::*;
+use std::collections::HashMap;
+
+/// Byte offsets of [`super::BatchArgs`] fields (all 8 bytes wide).
+mod field {
+    pub const N: i32 = 0;
+    pub const OBS: i32 = 8;
+    pub const STAGE: i32 = 16;
+    pub const COUNT: i32 = 24;
+    pub const REWARD: i32 = 32;
+    pub const NORMALIZED: i32 = 40;
+    pub const TERMS: i32 = 48;
+    pub const PROGRESS: i32 = 56;
+    pub const FLAGS: i32 = 64;
+    pub const OUTPUTS: i32 = 72;
+}
+
+/// Bits of the per-environment flags byte.
+pub const FLAG_SUCCESS: u8 = 1;
+pub const FLAG_VALID: u8 = 2;
+pub const FLAG_REGRESSED: u8 = 4;
+
+/// Per-environment pointers computed at the top of the loop body.
+struct Env {
+    i: Value,
+    args: Value,
+}
+
+pub struct Translator<'a, 'b> {
+    b: FunctionBuilder<'b>,
+    program: &'a Program,
+    ptr: Type,
+    values: HashMap<u32, Value>,
+    /// Stack space for native-call arguments and results.
+    call_slot: Option<codegen::ir::StackSlot>,
+    flags: MemFlagsData,
+}
+
+impl<'a, 'b> Translator<'a, 'b> {
+    pub fn new(b: FunctionBuilder<'b>, program: &'a Program, ptr: Type) -> Translator<'a, 'b> {
+        Translator { b, program, ptr, values: HashMap::new(), call_slot: None, flags: MemFlagsData::trusted() }
+    }
+
+    /// Emits the whole function; returns the finished builder.
+    pub fn translate(mut self) -> FunctionBuilder<'b> {
+        let ptr = self.ptr;
+        let slot_words = max_call_words(self.program);
+        if slot_words > 0 {
+            let data = StackSlotData::new(StackSlotKind::ExplicitSlot, slot_words * 8, 3);
+            self.call_slot = Some(self.b.create_sized_stack_slot(data));
+        }
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let args = self.b.block_params(entry)[0];
+        let n = self.b.ins().load(types::I64, self.flags, args, field::N);
+        let i_var = self.b.declare_var(types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.def_var(i_var, zero);
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let next = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+
+        self.b.switch_to_block(header);
+        let i = self.b.use_var(i_var);
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+
+        self.b.switch_to_block(body);
+        let env = Env { i, args };
+        if self.program.reward.is_some() {
+            self.translate_reward(&env, next);
+        } else {
+            self.translate_check(&env, next);
+        }
+
+        self.b.switch_to_block(next);
+        let i = self.b.use_var(i_var);
+        let i1 = self.b.ins().iadd_imm_u(i, 1);
+        self.b.def_var(i_var, i1);
+        self.b.ins().jump(header, &[]);
+
+        self.b.switch_to_block(exit);
+        self.b.ins().return_(&[]);
+        self.b.seal_all_blocks();
+        let _ = ptr;
+        self.b
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    fn field_ptr(&mut self, env: &Env, offset: i32) -> Value {
+        self.b.ins().load(self.ptr, self.flags, env.args, offset)
+    }
+
+    /// `base + index * scale + extra` as a pointer.
+    fn element(&mut self, base: Value, index: Value, scale: i64) -> Value {
+        let off = self.b.ins().imul_imm_u(index, scale);
+        self.b.ins().iadd(base, off)
+    }
+
+    fn f64c(&mut self, x: f64) -> Value {
+        self.b.ins().f64const(x)
+    }
+
+    /// Booleans are f64 0.0/1.0; anything non-zero (NaN included) is true.
+    fn truthy(&mut self, x: Value) -> Value {
+        let zero = self.f64c(0.0);
+        self.b.ins().fcmp(FloatCC::NotEqual, x, zero)
+    }
+
+    fn bool_to_f64(&mut self, c: Value) -> Value {
+        let (one, zero) = (self.f64c(1.0), self.f64c(0.0));
+        self.b.ins().select(c, one, zero)
+    }
+
+    fn v(&self, x: crate::ir::Value) -> Value {
+        self.values[&x.0]
+    }
+
+    fn call_host(&mut self, address: usize, params: &[Value]) -> Value {
+        let mut sig = Signature::new(self.b.func.signature.call_conv);
+        for _ in params {
+            sig.params.push(AbiParam::new(types::F64));
+        }
+        sig.returns.push(AbiParam::new(types::F64));
+        let sig_ref = self.b.import_signature(sig);
+        let callee = self.b.ins().iconst(self.ptr, address as i64);
+        let call = self.b.ins().call_indirect(sig_ref, callee, params);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Loads every observation slot of this environment once and returns
+    /// them with an i8 that is 1 iff all are finite.
+    fn load_observation(&mut self, env: &Env) -> (Vec<Value>, Value) {
+        let width = self.program.layout.width as i64;
+        let obs = self.field_ptr(env, field::OBS);
+        let row = self.element(obs, env.i, width * 8);
+        let zero = self.f64c(0.0);
+        let mut ok = self.b.ins().iconst(types::I8, 1);
+        let mut slots = Vec::with_capacity(width as usize);
+        for j in 0..width {
+            let x = self.b.ins().load(types::F64, self.flags, row, (j * 8) as i32);
+            // x - x is 0 for finite x, NaN for NaN and infinities.
+            let d = self.b.ins().fsub(x, x);
+            let fin = self.b.ins().fcmp(FloatCC::Equal, d, zero);
+            ok = self.b.ins().band(ok, fin);
+            slots.push(x);
+        }
+        (slots, ok)
+    }
+
+    fn translate_block(&mut self, stmts: &[Stmt], slots: &[Value], stage: Option<Value>) {
+        for s in stmts {
+            let d = s.dest.0;
+            let r = match &s.inst {
+                Inst::Const(c) => self.f64c(*c),
+                Inst::Load(o) => slots[*o as usize],
+                Inst::Neg(x) => {
+                    let x = self.v(*x);
+                    self.b.ins().fneg(x)
+                }
+                Inst::Unary(op, x) => {
+                    let x = self.v(*x);
+                    self.translate_unary(*op, x)
+                }
+                Inst::Binary(op, x, y) => {
+                    let (x, y) = (self.v(*x), self.v(*y));
+                    self.translate_binary(*op, x, y)
+                }
+                Inst::Compare(c, x, y) => {
+                    let (x, y) = (self.v(*x), self.v(*y));
+                    let cc = match c {
+                        Cmp::Lt => FloatCC::LessThan,
+                        Cmp::Le => FloatCC::LessThanOrEqual,
+                        Cmp::Gt => FloatCC::GreaterThan,
+                        Cmp::Ge => FloatCC::GreaterThanOrEqual,
+                        Cmp::Eq => FloatCC::Equal,
+                        Cmp::Ne => FloatCC::NotEqual,
+                    };
+                    let c = self.b.ins().fcmp(cc, x, y);
+                    self.bool_to_f64(c)
+                }
+                Inst::Not(x) => {
+                    let x = self.v(*x);
+                    let t = self.truthy(x);
+                    let (one, zero) = (self.f64c(1.0), self.f64c(0.0));
+                    self.b.ins().select(t, zero, one)
+                }
+                Inst::And(x, y) | Inst::Or(x, y) => {
+                    let (x, y) = (self.v(*x), self.v(*y));
+                    let (tx, ty) = (self.truthy(x), self.truthy(y));
+                    let c = if matches!(s.inst, Inst::And(..)) { self.b.ins().band(tx, ty) } else { self.b.ins().bor(tx, ty) };
+                    self.bool_to_f64(c)
+                }
+                Inst::Select(c, x, y) => {
+                    let (c, x, y) = (self.v(*c), self.v(*x), self.v(*y));
+                    let t = self.truthy(c);
+                    self.b.ins().select(t, x, y)
+                }
+                Inst::StageDone(i) => {
+                    let stage = stage.unwrap_or_else(|| self.b.ins().iconst(types::I32, 0));
+                    let c = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, stage, i64::from(*i));
+                    self.bool_to_f64(c)
+                }
+                Inst::Call { func, args, outputs, .. } => {
+                    self.translate_call(*func as usize, args, *outputs, d);
+                    continue;
+                }
+            };
+            self.values.insert(d, r);
+        }
+    }
+
+    fn translate_unary(&mut self, op: Math1, x: Value) -> Value {
+        match op {
+            Math1::Abs => self.b.ins().fabs(x),
+            Math1::Sqrt => self.b.ins().sqrt(x),
+            other => match host::unary_address(other) {
+                Some(addr) => self.call_host(addr, &[x]),
+                None => x,
+            },
+        }
+    }
+
+    fn translate_binary(&mut self, op: Bin, x: Value, y: Value) -> Value {
+        match op {
+            Bin::Add => self.b.ins().fadd(x, y),
+            Bin::Sub => self.b.ins().fsub(x, y),
+            Bin::Mul => self.b.ins().fmul(x, y),
+            Bin::Div => self.b.ins().fdiv(x, y),
+            Bin::Math(Math2::Min) => self.b.ins().fmin(x, y),
+            Bin::Math(Math2::Max) => self.b.ins().fmax(x, y),
+            Bin::Math(m) => match host::binary_address(m) {
+                Some(addr) => self.call_host(addr, &[x, y]),
+                None => x,
+            },
+        }
+    }
+
+    /// Writes the arguments to the stack slot, calls the native through the
+    /// shim, and reads the results back.
+    fn translate_call(&mut self, func: usize, args: &[crate::ir::Value], outputs: u32, dest: u32) {
+        let Some(slot) = self.call_slot else { return };
+        let base = self.b.ins().stack_addr(self.ptr, slot, 0);
+        for (k, a) in args.iter().enumerate() {
+            let v = self.v(*a);
+            self.b.ins().store(self.flags, v, base, (k * 8) as i32);
+        }
+        let out = self.b.ins().iadd_imm_u(base, (args.len() * 8) as i64);
+        let mut sig = Signature::new(self.b.func.signature.call_conv);
+        for _ in 0..5 {
+            sig.params.push(AbiParam::new(self.ptr));
+        }
+        let sig_ref = self.b.import_signature(sig);
+        let callee = self.b.ins().iconst(self.ptr, host::call_native_address() as i64);
+        let f = self.b.ins().iconst(self.ptr, func as i64);
+        let n_args = self.b.ins().iconst(self.ptr, args.len() as i64);
+        let n_out = self.b.ins().iconst(self.ptr, i64::from(outputs));
+        self.b.ins().call_indirect(sig_ref, callee, &[f, base, n_args, out, n_out]);
+        for k in 0..outputs {
+            let v = self.b.ins().load(types::F64, self.flags, out, (k * 8) as i32);
+            self.values.insert(dest + k, v);
+        }
+    }
+
+    // ------------------------------------------------------------- checks
+
+    fn translate_check(&mut self, env: &Env, next: Block) {
+        let width: u32 = self.program.outputs.iter().map(|o| o.values.len() as u32).sum();
+        let (slots, ok) = self.load_observation(env);
+        let compute = self.b.create_block();
+        let invalid = self.b.create_block();
+        self.b.ins().brif(ok, compute, &[], invalid, &[]);
+
+        self.b.switch_to_block(invalid);
+        let flags_base = self.field_ptr(env, field::FLAGS);
+        let flag_at = self.b.ins().iadd(flags_base, env.i);
+        let zero8 = self.b.ins().iconst(types::I8, 0);
+        self.b.ins().store(self.flags, zero8, flag_at, 0);
+        self.b.ins().jump(next, &[]);
+
+        self.b.switch_to_block(compute);
+        let program = self.program;
+        self.translate_block(&program.pre, &slots, None);
+        let outs = self.field_ptr(env, field::OUTPUTS);
+        let row = self.element(outs, env.i, i64::from(width) * 8);
+        let values: Vec<crate::ir::Value> = self.program.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
+        for (k, v) in values.iter().enumerate() {
+            let x = self.v(*v);
+            self.b.ins().store(self.flags, x, row, (k * 8) as i32);
+        }
+        let flags_base = self.field_ptr(env, field::FLAGS);
+        let flag_at = self.b.ins().iadd(flags_base, env.i);
+        let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
+        self.b.ins().store(self.flags, valid, flag_at, 0);
+        self.b.ins().jump(next, &[]);
+    }
+
+    // ------------------------------------------------------------ rewards
+
+    fn translate_reward(&mut self, env: &Env, next: Block) {
+        let Some(spec) = self.program.reward.clone() else { return };
+        let k = spec.stages.len() as u32;
+        let n_terms = self.program.term_names().len() as i64;
+        let (slots, ok) = self.load_observation(env);
+        let compute = self.b.create_block();
+        let invalid = self.b.create_block();
+        self.b.ins().brif(ok, compute, &[], invalid, &[]);
+
+        // Invalid: reward 0, terms 0, flags 0, stage state unchanged.
+        self.b.switch_to_block(invalid);
+        let zero = self.f64c(0.0);
+        for f in [field::REWARD, field::NORMALIZED, field::PROGRESS] {
+            let base = self.field_ptr(env, f);
+            let at = self.element(base, env.i, 8);
+            self.b.ins().store(self.flags, zero, at, 0);
+        }
+        let terms_base = self.field_ptr(env, field::TERMS);
+        let row = self.element(terms_base, env.i, n_terms * 8);
+        for t in 0..n_terms {
+            self.b.ins().store(self.flags, zero, row, (t * 8) as i32);
+        }
+        let flags_base = self.field_ptr(env, field::FLAGS);
+        let flag_at = self.b.ins().iadd(flags_base, env.i);
+        let zero8 = self.b.ins().iconst(types::I8, 0);
+        self.b.ins().store(self.flags, zero8, flag_at, 0);
+        self.b.ins().jump(next, &[]);
+
+        self.b.switch_to_block(compute);
+        let program = self.program;
+        self.translate_block(&program.pre, &slots, None);
+        let stage_base = self.field_ptr(env, field::STAGE);
+        let stage_at = self.element(stage_base, env.i, 4);
+        let count_base = self.field_ptr(env, field::COUNT);
+        let count_at = self.element(count_base, env.i, 4);
+        let stage0 = self.b.ins().load(types::I32, self.flags, stage_at, 0);
+        let count0 = self.b.ins().load(types::I32, self.flags, count_at, 0);
+
+        // 1. Hold: the current stage's hold condition failing sends it back.
+        let mut stage = stage0;
+        let mut count = count0;
+        let mut regressed = self.b.ins().iconst(types::I8, 0);
+        for (s, st) in spec.stages.iter().enumerate() {
+            if let Some((hold, target)) = st.hold {
+                let here = self.b.ins().icmp_imm_u(IntCC::Equal, stage, s as i64);
+                let h = self.v(hold);
+                let held = self.truthy(h);
+                let lost = self.b.ins().bnot(held);
+                let lost = self.b.ins().band(here, lost);
+                let t = self.b.ins().iconst(types::I32, i64::from(target));
+                let z = self.b.ins().iconst(types::I32, 0);
+                stage = self.b.ins().select(lost, t, stage);
+                count = self.b.ins().select(lost, z, count);
+                regressed = self.b.ins().bor(regressed, lost);
+            }
+        }
+
+        // 2. Cascade: advance while the current stage's gate holds long enough.
+        let stage_var = self.b.declare_var(types::I32);
+        let count_var = self.b.declare_var(types::I32);
+        self.b.def_var(stage_var, stage);
+        self.b.def_var(count_var, count);
+        let bonus_vars: Vec<Option<Variable>> = spec
+            .stages
+            .iter()
+            .map(|s| {
+                s.bonus.map(|_| {
+                    let var = self.b.declare_var(types::F64);
+                    let z = self.f64c(0.0);
+                    self.b.def_var(var, z);
+                    var
+                })
+            })
+            .collect();
+        let head = self.b.create_block();
+        let after = self.b.create_block();
+        self.b.ins().jump(head, &[]);
+        self.b.switch_to_block(head);
+        if k > 0 {
+            let st = self.b.use_var(stage_var);
+            let stage_blocks: Vec<Block> = (0..k).map(|_| self.b.create_block()).collect();
+            let default = self.b.func.dfg.block_call(after, &[]);
+            let table: Vec<_> = stage_blocks.iter().map(|blk| self.b.func.dfg.block_call(*blk, &[])).collect();
+            let jt = self.b.create_jump_table(JumpTableData::new(default, &table));
+            self.b.ins().br_table(st, jt);
+            for (s, st_spec) in spec.stages.iter().enumerate() {
+                self.b.switch_to_block(stage_blocks[s]);
+                let gate = self.v(st_spec.gate);
+                let open = self.truthy(gate);
+                let pass = self.b.create_block();
+                let fail = self.b.create_block();
+                self.b.ins().brif(open, pass, &[], fail, &[]);
+
+                self.b.switch_to_block(fail);
+                let z = self.b.ins().iconst(types::I32, 0);
+                self.b.def_var(count_var, z);
+                self.b.ins().jump(after, &[]);
+
+                self.b.switch_to_block(pass);
+                let c = self.b.use_var(count_var);
+                let c1 = self.b.ins().iadd_imm_u(c, 1);
+                let advance = self.b.create_block();
+                let wait = self.b.create_block();
+                let enough = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, c1, i64::from(st_spec.steps));
+                self.b.ins().brif(enough, advance, &[], wait, &[]);
+
+                self.b.switch_to_block(wait);
+                self.b.def_var(count_var, c1);
+                self.b.ins().jump(after, &[]);
+
+                self.b.switch_to_block(advance);
+                if let (Some(var), Some(bonus)) = (bonus_vars[s], st_spec.bonus) {
+                    let v = self.v(bonus);
+                    self.b.def_var(var, v);
+                }
+                let s1 = self.b.ins().iconst(types::I32, s as i64 + 1);
+                let z = self.b.ins().iconst(types::I32, 0);
+                self.b.def_var(stage_var, s1);
+                self.b.def_var(count_var, z);
+                self.b.ins().jump(head, &[]);
+            }
+        } else {
+            self.b.ins().jump(after, &[]);
+        }
+
+        // 3. Post block, shaping, terms, reward.
+        self.b.switch_to_block(after);
+        let stage = self.b.use_var(stage_var);
+        let count = self.b.use_var(count_var);
+        let program = self.program;
+        self.translate_block(&program.post, &slots, Some(stage));
+        let mut shape = self.f64c(0.0);
+        for (s, st_spec) in spec.stages.iter().enumerate() {
+            let here = self.b.ins().icmp_imm_u(IntCC::Equal, stage, s as i64);
+            let v = self.v(st_spec.shape);
+            shape = self.b.ins().select(here, v, shape);
+        }
+        let mut terms = vec![self.b.ins().fcvt_from_uint(types::F64, stage), shape];
+        for var in bonus_vars.iter().flatten() {
+            let v = self.b.use_var(*var);
+            terms.push(v);
+        }
+        for t in &spec.terms {
+            terms.push(self.v(t.value));
+        }
+        // The same left-to-right sum from 0.0 as the interpreter.
+        let mut reward = self.f64c(0.0);
+        for t in &terms {
+            reward = self.b.ins().fadd(reward, *t);
+        }
+        let success = match spec.success {
+            Some(v) => {
+                let x = self.v(v);
+                self.truthy(x)
+            }
+            None if k > 0 => self.b.ins().icmp_imm_u(IntCC::Equal, stage, i64::from(k)),
+            None => self.b.ins().iconst(types::I8, 0),
+        };
+        if let Some(sv) = spec.success_value {
+            let x = self.v(sv);
+            reward = self.b.ins().select(success, x, reward);
+        }
+        let zero = self.f64c(0.0);
+        let d = self.b.ins().fsub(reward, reward);
+        let finite = self.b.ins().fcmp(FloatCC::Equal, d, zero);
+        let store = self.b.create_block();
+        self.b.ins().brif(finite, store, &[], invalid, &[]);
+
+        self.b.switch_to_block(store);
+        let (lo, hi) = spec.bounds;
+        let normalized = if hi > lo {
+            let lo_v = self.f64c(lo);
+            let span = self.f64c(hi - lo);
+            let x = self.b.ins().fsub(reward, lo_v);
+            let x = self.b.ins().fdiv(x, span);
+            self.clamp01(x)
+        } else {
+            self.f64c(0.0)
+        };
+        let progress = if k > 0 {
+            let sf = self.b.ins().fcvt_from_uint(types::F64, stage);
+            let x = self.b.ins().fadd(sf, shape);
+            let kf = self.f64c(f64::from(k));
+            let x = self.b.ins().fdiv(x, kf);
+            let p = self.clamp01(x);
+            let one = self.f64c(1.0);
+            self.b.ins().select(success, one, p)
+        } else {
+            let (one, zero) = (self.f64c(1.0), self.f64c(0.0));
+            self.b.ins().select(success, one, zero)
+        };
+        for (f, v) in [(field::REWARD, reward), (field::NORMALIZED, normalized), (field::PROGRESS, progress)] {
+            let base = self.field_ptr(env, f);
+            let at = self.element(base, env.i, 8);
+            self.b.ins().store(self.flags, v, at, 0);
+        }
+        let terms_base = self.field_ptr(env, field::TERMS);
+        let row = self.element(terms_base, env.i, n_terms * 8);
+        for (t, v) in terms.iter().enumerate() {
+            self.b.ins().store(self.flags, *v, row, (t * 8) as i32);
+        }
+        self.b.ins().store(self.flags, stage, stage_at, 0);
+        self.b.ins().store(self.flags, count, count_at, 0);
+        // flags = success | valid | regressed << 2
+        let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
+        let reg = self.b.ins().ishl_imm_u(regressed, 2);
+        let f = self.b.ins().bor(success, valid);
+        let f = self.b.ins().bor(f, reg);
+        let flags_base = self.field_ptr(env, field::FLAGS);
+        let flag_at = self.b.ins().iadd(flags_base, env.i);
+        self.b.ins().store(self.flags, f, flag_at, 0);
+        self.b.ins().jump(next, &[]);
+    }
+
+    /// max(min(x, 1), 0) with the interpreter's NaN and signed-zero rules.
+    fn clamp01(&mut self, x: Value) -> Value {
+        let (zero, one) = (self.f64c(0.0), self.f64c(1.0));
+        let m = self.b.ins().fmin(x, one);
+        self.b.ins().fmax(m, zero)
+    }
+}
+
+/// The most f64 words any native call needs (arguments plus results).
+fn max_call_words(p: &Program) -> u32 {
+    p.pre
+        .iter()
+        .chain(&p.post)
+        .map(|s| match &s.inst {
+            Inst::Call { args, outputs, .. } => args.len() as u32 + outputs,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}

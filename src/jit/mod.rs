@@ -1,0 +1,266 @@
+//! Cranelift JIT: native batch reward and check functions.
+//!
+//! [`JitProgram::compile`] turns one IR program into one `extern "C"`
+//! function that loops over a whole batch of environments (the loop is in
+//! the generated code). [`JitProgram::eval_reward`] and
+//! [`JitProgram::eval_check`] are the safe API: they check every buffer's
+//! shape and return an error instead of ever passing a wrong pointer.
+//!
+//! Agreement with the interpreter is exact, bit for bit: arithmetic and
+//! comparisons are IEEE operations with the same semantics (`fmin`/`fmax`
+//! are IEEE 754-2019 in both), and transcendentals call the same Rust
+//! functions through `extern "C"` host symbols (see `host.rs`).
+
+mod codegen;
+mod host;
+
+use crate::check::hir::ProgramKind;
+use crate::ir::Program;
+use cranelift::prelude::*;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module};
+use std::fmt;
+
+pub use codegen::{FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID};
+
+/// The argument block of a generated function. Field order and widths are
+/// the ABI (`codegen::field` holds the byte offsets); every pointer points to
+/// `n` rows of the documented width.
+#[repr(C)]
+struct BatchArgs {
+    n: u64,
+    /// `n * width` observations, row-major.
+    obs: *const f64,
+    /// `n` current stage indices (in/out).
+    stage: *mut u32,
+    /// `n` hold counters (in/out).
+    count: *mut u32,
+    reward: *mut f64,
+    normalized: *mut f64,
+    /// `n * term_count` per-term values.
+    terms: *mut f64,
+    progress: *mut f64,
+    /// `n` flag bytes: FLAG_SUCCESS | FLAG_VALID | FLAG_REGRESSED.
+    flags: *mut u8,
+    /// Checks: `n * output_width` values.
+    outputs: *mut f64,
+}
+
+type EntryFn = unsafe extern "C" fn(*const BatchArgs);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JitError {
+    /// Cranelift refused the function (a bug in the code generator).
+    Codegen(String),
+    /// The host's CPU is not supported by Cranelift.
+    Host(String),
+    /// A buffer has the wrong length for the batch.
+    Shape { what: &'static str, expected: usize, got: usize },
+    WrongKind { program: String, expected: &'static str },
+}
+
+impl fmt::Display for JitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JitError::Codegen(e) => write!(f, "code generation failed: {e}"),
+            JitError::Host(e) => write!(f, "cannot generate code for this machine: {e}"),
+            JitError::Shape { what, expected, got } => write!(f, "{what} has {got} values, expected {expected}"),
+            JitError::WrongKind { program, expected } => write!(f, "`{program}` is not a {expected}"),
+        }
+    }
+}
+
+impl std::error::Error for JitError {}
+
+/// Per-environment reward-machine state for a batch (structure of arrays).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchState {
+    pub stage: Vec<u32>,
+    pub count: Vec<u32>,
+}
+
+impl BatchState {
+    pub fn new(n: usize) -> BatchState {
+        BatchState { stage: vec![0; n], count: vec![0; n] }
+    }
+}
+
+/// A batch's results, row-major where several values per environment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RewardBatch {
+    pub reward: Vec<f64>,
+    pub normalized: Vec<f64>,
+    /// `n * term_count`.
+    pub terms: Vec<f64>,
+    pub progress: Vec<f64>,
+    pub flags: Vec<u8>,
+}
+
+impl RewardBatch {
+    pub fn new(n: usize, term_count: usize) -> RewardBatch {
+        RewardBatch {
+            reward: vec![0.0; n],
+            normalized: vec![0.0; n],
+            terms: vec![0.0; n * term_count],
+            progress: vec![0.0; n],
+            flags: vec![0; n],
+        }
+    }
+}
+
+/// A compiled program owning its code memory (freed on drop).
+pub struct JitProgram {
+    module: Option<JITModule>,
+    entry: EntryFn,
+    kind: ProgramKind,
+    name: String,
+    width: usize,
+    term_count: usize,
+    output_width: usize,
+    clif: String,
+}
+
+// SAFETY: after `finalize_definitions` the code memory is immutable and the
+// generated function is reentrant (all its state is in its arguments and its
+// own stack frame); the module is touched again only by `Drop`, which has
+// exclusive access.
+unsafe impl Send for JitProgram {}
+unsafe impl Sync for JitProgram {}
+
+impl Drop for JitProgram {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: `self` is being dropped, so no reference to the entry
+            // point outlives the memory: `entry` is private and every call
+            // through it borrows `self`.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+impl fmt::Debug for JitProgram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JitProgram({} {})", self.kind.keyword(), self.name)
+    }
+}
+
+impl JitProgram {
+    /// Compiles a program to native code.
+    pub fn compile(program: &Program) -> Result<JitProgram, JitError> {
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| JitError::Host(e.to_string()));
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        set(&mut flags, "is_pic", "false")?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| JitError::Host(e.to_string()))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| JitError::Host(e.to_string()))?;
+        let mut module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
+        let ptr = module.target_config().pointer_type();
+        let mut ctx = module.make_context();
+        ctx.func.signature.params.push(AbiParam::new(ptr));
+        let mut fbc = FunctionBuilderContext::new();
+        let builder = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let builder = codegen::Translator::new(builder, program, ptr).translate();
+        builder.finalize(module.isa().frontend_config());
+        let clif = ctx.func.display().to_string();
+        let id = module
+            .declare_function(&format!("rwd_{}", program.name), Linkage::Export, &ctx.func.signature)
+            .map_err(|e| JitError::Codegen(e.to_string()))?;
+        module.define_function(id, &mut ctx).map_err(|e| JitError::Codegen(format!("{e:?}")))?;
+        module.clear_context(&mut ctx);
+        module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
+        let code = module.get_finalized_function(id);
+        // SAFETY: the function was just defined with the signature
+        // `fn(*const BatchArgs)` in the target's default calling convention,
+        // which is `extern "C"` on every platform Cranelift supports here.
+        let entry = unsafe { std::mem::transmute::<*const u8, EntryFn>(code) };
+        Ok(JitProgram {
+            module: Some(module),
+            entry,
+            kind: program.kind,
+            name: program.name.clone(),
+            width: program.layout.width as usize,
+            term_count: program.term_names().len(),
+            output_width: program.outputs.iter().map(|o| o.values.len()).sum(),
+            clif,
+        })
+    }
+
+    /// The Cranelift IR of the generated function (`rwd compile --emit clif`).
+    pub fn clif(&self) -> &str {
+        &self.clif
+    }
+
+    pub fn term_count(&self) -> usize {
+        self.term_count
+    }
+
+    pub fn output_width(&self) -> usize {
+        self.output_width
+    }
+
+    fn expect(what: &'static str, expected: usize, got: usize) -> Result<(), JitError> {
+        if expected == got { Ok(()) } else { Err(JitError::Shape { what, expected, got }) }
+    }
+
+    /// One reward step for every environment of the batch. `obs` is
+    /// `n * width` row-major; `state` and `out` must be sized for `n`.
+    pub fn eval_reward(&self, obs: &[f64], state: &mut BatchState, out: &mut RewardBatch) -> Result<(), JitError> {
+        if self.kind != ProgramKind::Reward {
+            return Err(JitError::WrongKind { program: self.name.clone(), expected: "reward" });
+        }
+        let n = state.stage.len();
+        Self::expect("the observation batch", n * self.width, obs.len())?;
+        Self::expect("the hold counters", n, state.count.len())?;
+        Self::expect("the reward buffer", n, out.reward.len())?;
+        Self::expect("the normalized buffer", n, out.normalized.len())?;
+        Self::expect("the terms buffer", n * self.term_count, out.terms.len())?;
+        Self::expect("the progress buffer", n, out.progress.len())?;
+        Self::expect("the flags buffer", n, out.flags.len())?;
+        let args = BatchArgs {
+            n: n as u64,
+            obs: obs.as_ptr(),
+            stage: state.stage.as_mut_ptr(),
+            count: state.count.as_mut_ptr(),
+            reward: out.reward.as_mut_ptr(),
+            normalized: out.normalized.as_mut_ptr(),
+            terms: out.terms.as_mut_ptr(),
+            progress: out.progress.as_mut_ptr(),
+            flags: out.flags.as_mut_ptr(),
+            outputs: std::ptr::null_mut(),
+        };
+        // SAFETY: every buffer was checked above to hold exactly what the
+        // generated code reads or writes for `n` environments.
+        unsafe { (self.entry)(&args) };
+        Ok(())
+    }
+
+    /// Runs a check (or failure) over a batch: `out` gets `n * output_width`
+    /// values (bools as 0/1), `valid` one flag byte per environment (0 where
+    /// the observation was not finite; its outputs are then untouched).
+    pub fn eval_check(&self, obs: &[f64], out: &mut [f64], valid: &mut [u8]) -> Result<(), JitError> {
+        if self.kind == ProgramKind::Reward {
+            return Err(JitError::WrongKind { program: self.name.clone(), expected: "check or failure" });
+        }
+        let n = valid.len();
+        Self::expect("the observation batch", n * self.width, obs.len())?;
+        Self::expect("the output buffer", n * self.output_width, out.len())?;
+        let args = BatchArgs {
+            n: n as u64,
+            obs: obs.as_ptr(),
+            stage: std::ptr::null_mut(),
+            count: std::ptr::null_mut(),
+            reward: std::ptr::null_mut(),
+            normalized: std::ptr::null_mut(),
+            terms: std::ptr::null_mut(),
+            progress: std::ptr::null_mut(),
+            flags: valid.as_mut_ptr(),
+            outputs: out.as_mut_ptr(),
+        };
+        // SAFETY: checked above; check functions touch only obs, flags, outputs.
+        unsafe { (self.entry)(&args) };
+        Ok(())
+    }
+}

@@ -1,0 +1,344 @@
+//! The JIT against the interpreter (the semantics): bit-identical results
+//! on the examples, on hand-written programs and on generated ones, over
+//! multi-step episodes with per-environment stage state.
+
+mod common;
+
+use common::{Rng, compile_ok};
+use rwd::interp::{Interpreter, OutputValue, StageState};
+use rwd::ir::Program;
+use rwd::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitProgram, RewardBatch};
+
+/// Random observations for a program's layout: quaternions near unit,
+/// bools 0/1, other values in a small box so gates open and close; now and
+/// then a NaN, to exercise invalid steps.
+pub fn random_obs(p: &Program, n: usize, rng: &mut Rng, nan_rate: f64) -> Vec<f64> {
+    let w = p.layout.width as usize;
+    let mut obs = vec![0.0; n * w];
+    for env in 0..n {
+        for f in &p.layout.fields {
+            for c in 0..f.width as usize {
+                let x = match f.ty.as_str() {
+                    "bool" => f64::from(u8::from(rng.chance(0.5))),
+                    "quat" => rng.uniform(-1.0, 1.0),
+                    _ => rng.uniform(-0.3, 0.3),
+                };
+                obs[env * w + f.offset as usize + c] = x;
+            }
+        }
+        if rng.chance(nan_rate) && w > 0 {
+            let slot = (rng.next_u64() % w as u64) as usize;
+            obs[env * w + slot] = if rng.chance(0.5) { f64::NAN } else { f64::INFINITY };
+        }
+    }
+    obs
+}
+
+fn same(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+/// Runs `steps` batch steps of `n` environments through both back ends and
+/// asserts identical results, state and flags at every step.
+pub fn assert_reward_agreement(p: &Program, n: usize, steps: usize, seed: u64) {
+    let jit = JitProgram::compile(p).expect("JIT compiles");
+    let mut rng = Rng(seed);
+    let mut jstate = BatchState::new(n);
+    let mut istates = vec![StageState::default(); n];
+    let mut interp = Interpreter::new(p);
+    let terms = jit.term_count();
+    let w = p.layout.width as usize;
+    for step in 0..steps {
+        let obs = random_obs(p, n, &mut rng, 0.05);
+        let mut out = RewardBatch::new(n, terms);
+        jit.eval_reward(&obs, &mut jstate, &mut out).expect("shapes are right");
+        for e in 0..n {
+            let r = interp.step(&mut istates[e], &obs[e * w..(e + 1) * w]).expect("valid width");
+            let ctx = format!("{} step {step} env {e}", p.name);
+            assert_eq!(out.flags[e] & FLAG_VALID != 0, r.valid, "{ctx}: valid");
+            assert_eq!(jstate.stage[e], istates[e].stage, "{ctx}: stage");
+            assert_eq!(jstate.count[e], istates[e].count, "{ctx}: count");
+            assert!(same(out.reward[e], r.reward), "{ctx}: reward {} vs {}", out.reward[e], r.reward);
+            assert!(same(out.normalized[e], r.normalized), "{ctx}: normalized");
+            assert!(same(out.progress[e], r.progress), "{ctx}: progress {} vs {}", out.progress[e], r.progress);
+            assert_eq!(out.flags[e] & FLAG_SUCCESS != 0, r.success, "{ctx}: success");
+            assert_eq!(out.flags[e] & FLAG_REGRESSED != 0, r.regressed, "{ctx}: regressed");
+            for t in 0..terms {
+                assert!(same(out.terms[e * terms + t], r.terms[t]), "{ctx}: term {t}: {} vs {}", out.terms[e * terms + t], r.terms[t]);
+            }
+        }
+    }
+}
+
+pub fn assert_check_agreement(p: &Program, n: usize, seed: u64) {
+    let jit = JitProgram::compile(p).expect("JIT compiles");
+    let mut rng = Rng(seed);
+    let obs = random_obs(p, n, &mut rng, 0.05);
+    let ow = jit.output_width();
+    let mut out = vec![0.0; n * ow];
+    let mut valid = vec![0u8; n];
+    jit.eval_check(&obs, &mut out, &mut valid).expect("shapes are right");
+    let w = p.layout.width as usize;
+    let mut interp = Interpreter::new(p);
+    for e in 0..n {
+        match interp.check(&obs[e * w..(e + 1) * w]) {
+            Err(_) => assert_eq!(valid[e] & FLAG_VALID, 0, "{} env {e}: interpreter refused, JIT did not", p.name),
+            Ok(report) => {
+                assert_ne!(valid[e] & FLAG_VALID, 0, "{} env {e}", p.name);
+                let flat: Vec<f64> = report
+                    .iter()
+                    .flat_map(|(_, v)| match v {
+                        OutputValue::Bool(b) => vec![f64::from(u8::from(*b))],
+                        OutputValue::Number(x) => vec![*x],
+                        OutputValue::List(xs) => xs.clone(),
+                    })
+                    .collect();
+                for (k, x) in flat.iter().enumerate() {
+                    let j = out[e * ow + k];
+                    // Bool outputs: the interpreter reports truthiness, the JIT the raw 0/1.
+                    assert!(same(j, *x) || (j != 0.0) == (*x != 0.0) && x.fract() == 0.0, "{} env {e} output {k}: {j} vs {x}", p.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn examples_agree() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).expect("examples dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|x| x != "rwd") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).expect("readable");
+        let c = compile_ok(&src);
+        for p in &c.programs {
+            if p.reward.is_some() {
+                assert_reward_agreement(p, 64, 40, 7);
+            } else {
+                assert_check_agreement(p, 256, 7);
+            }
+            count += 1;
+        }
+    }
+    assert!(count >= 1);
+}
+
+#[test]
+fn test_programs_agree() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs");
+    for entry in std::fs::read_dir(dir).expect("programs dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        if !name.starts_with("ok_") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).expect("readable");
+        let c = rwd::compile(&name, &src);
+        for p in &c.programs {
+            if p.reward.is_some() {
+                assert_reward_agreement(p, 16, 20, 11);
+            } else {
+                assert_check_agreement(p, 64, 11);
+            }
+        }
+    }
+}
+
+#[test]
+fn wrong_shapes_are_errors_not_undefined_behaviour() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pick_cube.rwd")).expect("example");
+    let c = compile_ok(&src);
+    let jit = JitProgram::compile(&c.programs[0]).expect("compiles");
+    let mut state = BatchState::new(4);
+    let mut out = RewardBatch::new(4, jit.term_count());
+    let err = jit.eval_reward(&[0.0; 3], &mut state, &mut out).expect_err("3 values for 4 envs");
+    assert!(err.to_string().contains("observation batch"), "{err}");
+    let mut short = RewardBatch::new(3, jit.term_count());
+    let obs = vec![0.0; 4 * 19];
+    assert!(jit.eval_reward(&obs, &mut state, &mut short).is_err());
+    assert!(jit.eval_check(&obs, &mut [0.0; 4], &mut [0u8; 4]).is_err(), "a reward is not a check");
+}
+
+#[test]
+fn compiled_programs_are_send_and_sync_and_usable_from_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<JitProgram>();
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pick_cube.rwd")).expect("example");
+    let c = compile_ok(&src);
+    let jit = std::sync::Arc::new(JitProgram::compile(&c.programs[0]).expect("compiles"));
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let jit = jit.clone();
+            std::thread::spawn(move || {
+                let n = 32;
+                let mut state = BatchState::new(n);
+                let mut out = RewardBatch::new(n, jit.term_count());
+                let obs = vec![0.01 * t as f64; n * 19];
+                jit.eval_reward(&obs, &mut state, &mut out).expect("shapes");
+                out.reward[0]
+            })
+        })
+        .collect();
+    for h in handles {
+        assert!(h.join().expect("thread").is_finite());
+    }
+}
+
+/// Resident set size in pages, from /proc (Linux).
+fn rss_pages() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/statm").ok()?.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn compiling_many_programs_does_not_grow_memory_without_bound() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pick_cube.rwd")).expect("example");
+    let c = compile_ok(&src);
+    let p = &c.programs[0];
+    let compile_n = |n: usize| {
+        for _ in 0..n {
+            let jit = JitProgram::compile(p).expect("compiles");
+            drop(jit);
+        }
+    };
+    compile_n(500); // warm up allocator pools
+    let Some(before) = rss_pages() else { return };
+    compile_n(10_000);
+    let after = rss_pages().unwrap_or(before);
+    // Each compiled function maps at least one 4 KiB page of code: leaking
+    // them would add 10 000+ pages. Allow allocator noise of 2 000 pages (8 MiB).
+    assert!(after < before + 2_000, "RSS grew from {before} to {after} pages over 10 000 compilations");
+}
+
+/// A generator of random well-typed programs over one scene: every
+/// expression form, builtin family and reward-machine feature, so the JIT
+/// meets what the interpreter defines.
+struct Gen {
+    rng: Rng,
+}
+
+impl Gen {
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.rng.next_u64() % xs.len() as u64) as usize]
+    }
+
+    fn lit(&mut self, unit: &str) -> String {
+        format!("{:.3}{unit}", self.rng.uniform(0.0, 30.0))
+    }
+
+    fn length(&mut self, d: u32) -> String {
+        let leaf = ["distance(gripper, cube)", "distance(cube, bowl)", "x", "cube.pos.z", "gripper.pos.x", "norm(cube.size)", "spatial_relation(cube, bowl).x"];
+        if d == 0 || self.rng.chance(0.3) {
+            return if self.rng.chance(0.3) { self.lit("cm") } else { self.pick(&leaf).to_string() };
+        }
+        match self.rng.next_u64() % 6 {
+            0 => format!("({} + {})", self.length(d - 1), self.length(d - 1)),
+            1 => format!("({} - {})", self.length(d - 1), self.length(d - 1)),
+            2 => format!("min({}, {})", self.length(d - 1), self.length(d - 1)),
+            3 => format!("abs({})", self.length(d - 1)),
+            4 => format!("({} * {})", self.number(d - 1), self.length(d - 1)),
+            _ => format!("(if {} then {} else {})", self.boolean(d - 1), self.length(d - 1), self.length(d - 1)),
+        }
+    }
+
+    fn number(&mut self, d: u32) -> String {
+        let leaf = ["y", "gripper.opening", "lid.up.z", "cos(lid.joint)", "1", "0.5"];
+        if d == 0 || self.rng.chance(0.3) {
+            return self.pick(&leaf).to_string();
+        }
+        match self.rng.next_u64() % 10 {
+            0 => format!("tanh(5 * {})", self.length(d - 1)),
+            1 => format!("exp(-{} / 10cm)", self.length(d - 1)),
+            2 => format!("({} / {})", self.length(d - 1), self.length(d - 1)),
+            3 => format!("clamp({}, 0, 1)", self.number(d - 1)),
+            4 => format!("sqrt(abs({}))", self.number(d - 1)),
+            5 => format!("atan2({}, {}) / 1rad", self.length(d - 1), self.length(d - 1)),
+            6 => format!("acos(clamp({}, -1, 1)) / 1rad", self.number(d - 1)),
+            7 => format!("pow(abs({}), 2)", self.number(d - 1)),
+            8 => format!("({} * {} - {})", self.number(d - 1), self.number(d - 1), self.number(d - 1)),
+            _ => format!("max({}, floor({}))", self.number(d - 1), self.number(d - 1)),
+        }
+    }
+
+    fn boolean(&mut self, d: u32) -> String {
+        let leaf = [
+            "flag",
+            "is_holding(gripper, cube)",
+            "contain(bowl, cube)",
+            "above(cube, bowl)",
+            "check_collision(predict_trace(gripper, 4, 0.1s), bowl)",
+            "check_collision(cube, bowl)",
+            "verify_property(cube, \"upright\")",
+            "verify_property(lid, \"open\")",
+        ];
+        if d == 0 || self.rng.chance(0.3) {
+            return self.pick(&leaf).to_string();
+        }
+        match self.rng.next_u64() % 6 {
+            0 => format!("{} < {}", self.length(d - 1), self.length(d - 1)),
+            1 => format!("{} >= {}", self.number(d - 1), self.number(d - 1)),
+            2 => format!("({} && {})", self.boolean(d - 1), self.boolean(d - 1)),
+            3 => format!("({} || {})", self.boolean(d - 1), self.boolean(d - 1)),
+            4 => format!("!{}", self.boolean(d - 1)),
+            _ => format!("{} == {}", self.boolean(d - 1), self.boolean(d - 1)),
+        }
+    }
+
+    fn reward(&mut self) -> String {
+        let mut src = String::from(
+            "use shaping\nscene s {\n gripper: Gripper\n cube: Object\n bowl: Object\n lid: Hinged\n props { x: length, y: scalar, flag: bool }\n}\nreward r {\n",
+        );
+        let stages = 1 + self.rng.next_u64() % 4;
+        for s in 0..stages {
+            src.push_str(&format!(" stage s{s} {{\n"));
+            match self.rng.next_u64() % 3 {
+                0 => src.push_str(&format!("  shape clamp({}, 0, 1)\n", self.number(3))),
+                1 => src.push_str(&format!("  shape reach({}, 5)\n", self.length(2))),
+                _ => {}
+            }
+            let steps = if self.rng.chance(0.3) { format!(" for {} steps", 2 + self.rng.next_u64() % 2) } else { String::new() };
+            src.push_str(&format!("  done {} < {} || {}{steps}\n", self.length(2), self.length(1), self.boolean(2)));
+            if self.rng.chance(0.4) {
+                src.push_str(&format!("  bonus {:.2}\n", self.rng.uniform(0.0, 2.0)));
+            }
+            if s > 0 && self.rng.chance(0.4) {
+                let target = self.rng.next_u64() % s;
+                src.push_str(&format!("  hold {} else s{target}\n", self.boolean(2)));
+            }
+            src.push_str(" }\n");
+        }
+        if self.rng.chance(0.5) {
+            src.push_str(&format!(" term t = clamp({}, -1, 1) when {}\n", self.number(3), self.boolean(2)));
+        }
+        if self.rng.chance(0.5) {
+            src.push_str(&format!(" penalty -0.5 when {}\n", self.boolean(2)));
+        }
+        match self.rng.next_u64() % 3 {
+            0 => src.push_str(&format!(" success 4 when done(s{})\n", stages - 1)),
+            1 => src.push_str(&format!(" success when {}\n", self.boolean(2))),
+            _ => {}
+        }
+        src.push_str("}\n");
+        src
+    }
+}
+
+#[test]
+fn generated_programs_agree() {
+    let mut g = Gen { rng: Rng(0xfeed_beef_0000_0001) };
+    let mut compiled = 0;
+    for i in 0..150 {
+        let src = g.reward();
+        let c = rwd::compile("gen.rwd", &src);
+        if c.has_errors() {
+            continue; // e.g. a gate that folds to a constant (E0042)
+        }
+        compiled += 1;
+        for p in &c.programs {
+            assert_reward_agreement(p, 32, 12, 1000 + i);
+        }
+    }
+    assert!(compiled >= 100, "only {compiled} of 150 generated programs compiled");
+}

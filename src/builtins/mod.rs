@@ -103,6 +103,8 @@ pub enum Imp {
     Math2(Math2),
     Clamp,
     Norm,
+    /// Euclidean distance, inlined as arithmetic (sqrt of the summed squares).
+    Distance,
     Dot,
     Cross,
     MakeVec3,
@@ -204,7 +206,7 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin { name: "vec3", sigs: &[sig(&[SAME, SAME, SAME], R::Vec3Same)], imp: Imp::MakeVec3,
         doc: "A vector from three components of the same dimension.", example: "vec3(0, 0, 10cm)" },
     // ------------------------------------------------------------ geometry
-    Builtin { name: "distance", sigs: &[sig(&[POS, POS], R::Scalar(Dim::LENGTH))], imp: Imp::Native(&[geom::native_distance]),
+    Builtin { name: "distance", sigs: &[sig(&[POS, POS], R::Scalar(Dim::LENGTH))], imp: Imp::Distance,
         doc: "Euclidean distance between two points; an entity stands for its position.", example: "distance(gripper, cube.pos)" },
     Builtin { name: "angle", sigs: &[sig(&[P::Vec3(D::Any), P::Vec3(D::Any)], R::Scalar(Dim::ANGLE))], imp: Imp::Native(&[geom::native_angle]),
         doc: "The angle between two vectors, in [0, pi] (atan2 of |u x v| and u . v, accurate near 0); 0 if either is zero.", example: "angle(lid.up, toolbox.up)" },

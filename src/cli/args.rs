@@ -3,9 +3,9 @@
 use super::CliError;
 
 /// Flags that take a value.
-const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples"];
+const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend"];
 /// Flags that stand alone.
-const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color"];
+const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick"];
 
 #[derive(Debug, Default)]
 pub struct Args {

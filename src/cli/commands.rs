@@ -6,7 +6,8 @@ use super::{CliError, CliResult};
 use rwd::check::hir::ProgramKind;
 use rwd::diag::render::{Style, render_human, render_json};
 use rwd::diag::Code;
-use rwd::interp::{Interpreter, OutputValue, StageState, StepResult};
+use super::engine::Engine;
+use rwd::interp::{OutputValue, StepResult};
 use rwd::Compilation;
 use serde_json::{Map, Value, json};
 use std::io::IsTerminal;
@@ -52,7 +53,7 @@ pub fn check(args: &Args) -> CliResult {
 
 pub fn compile(args: &Args) -> CliResult {
     let path = args.one("FILE")?;
-    let emit = args.value("--emit").ok_or_else(|| CliError::Usage("`compile` needs `--emit ir` or `--emit layout`".into()))?;
+    let emit = args.value("--emit").ok_or_else(|| CliError::Usage("`compile` needs `--emit ir`, `--emit layout` or `--emit clif`".into()))?;
     let c = compile_file(path)?;
     let chosen: Vec<&rwd::ir::Program> = match args.value("--program") {
         Some(name) => vec![c.select(Some(name), ALL_KINDS).map_err(CliError::Failed)?],
@@ -68,7 +69,13 @@ pub fn compile(args: &Args) -> CliResult {
             let out = if layouts.len() == 1 { layouts[0].clone() } else { Value::Array(layouts) };
             println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
-        other => return Err(CliError::Usage(format!("unknown --emit `{other}` (ir or layout)"))),
+        "clif" => {
+            for p in &chosen {
+                let jit = rwd::jit::JitProgram::compile(p).map_err(|e| CliError::Failed(e.to_string()))?;
+                print!("; {} {}\n{}", p.kind.keyword(), p.name, jit.clif());
+            }
+        }
+        other => return Err(CliError::Usage(format!("unknown --emit `{other}` (ir, layout or clif)"))),
     }
     Ok(0)
 }
@@ -115,8 +122,7 @@ pub fn eval(args: &Args) -> CliResult {
     let name = args.value("--reward").or(args.value("--program"));
     let program = c.select(name, ALL_KINDS).map_err(CliError::Failed)?;
     let obs_text = read(obs_path)?;
-    let mut interp = Interpreter::new(program);
-    let mut state = StageState::default();
+    let mut engine = Engine::new(program, args.value("--backend").unwrap_or("jit")).map_err(CliError::Failed)?;
     let table = args.has("--table");
     if table {
         print_table_header(program);
@@ -129,7 +135,7 @@ pub fn eval(args: &Args) -> CliResult {
         let at = |msg: String| CliError::Failed(format!("{obs_path}:{}: {msg}", lineno + 1));
         let obs = parse_observation(line).map_err(at)?;
         let out = if program.kind == ProgramKind::Reward {
-            let r = interp.step(&mut state, &obs).map_err(|e| at(e.to_string()))?;
+            let r = engine.step(&obs).map_err(|e| at(e.to_string()))?;
             if table {
                 print_table_row(program, step, &r);
                 step += 1;
@@ -137,7 +143,7 @@ pub fn eval(args: &Args) -> CliResult {
             }
             step_json(program, step, &r)
         } else {
-            let report = interp.check(&obs).map_err(|e| at(e.to_string()))?;
+            let report = engine.check(&obs).map_err(|e| at(e.to_string()))?;
             let mut obj = Map::new();
             obj.insert("step".into(), json!(step));
             for (k, v) in report {

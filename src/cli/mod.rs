@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod demo;
+mod engine;
 mod files;
 
 use args::Args;
@@ -14,11 +15,14 @@ rwd: compile and run stage-gated reward programs
 
 usage:
   rwd check FILE [--format human|json]          type-check; print diagnostics
-  rwd compile FILE --emit ir|layout [--program NAME]
-                                                 print the IR or the observation layout
-  rwd eval FILE --obs OBS.jsonl [--reward NAME] [--table]
+  rwd compile FILE --emit ir|layout|clif [--program NAME]
+                                                 print the IR, the observation layout, or
+                                                 the generated Cranelift IR
+  rwd eval FILE --obs OBS.jsonl [--reward NAME] [--backend jit|interp] [--table]
                                                  run a reward (or check) over observations,
                                                  one JSON array per line; one JSON result per step
+  rwd bench FILE [--program NAME] [--quick]      ns per environment-step: interpreter, JIT and
+                                                 (for known rewards) hand-written Rust
   rwd explain CODE                               explain a diagnostic code (E0031)
   rwd fmt FILE [--write | --check] [--color]     format a program
   rwd demo [--examples DIR]                      compile every shipped example and run

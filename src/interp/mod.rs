@@ -204,18 +204,8 @@ impl<'p> Interpreter<'p> {
             return Err(e);
         }
         exec(&p.pre, &mut self.vals, &mut self.scratch, obs, u32::MAX);
-        Ok(p.outputs
-            .iter()
-            .map(|o| {
-                let vals: Vec<f64> = o.values.iter().map(|v| self.vals[v.0 as usize]).collect();
-                let value = match o.ty {
-                    OutputTy::Bool => OutputValue::Bool(vals.first().is_some_and(|x| truthy(*x))),
-                    OutputTy::Scalar(_) => OutputValue::Number(vals.first().copied().unwrap_or(f64::NAN)),
-                    _ => OutputValue::List(vals),
-                };
-                (o.name.clone(), value)
-            })
-            .collect())
+        let flat: Vec<f64> = p.outputs.iter().flat_map(|o| o.values.iter().map(|v| self.vals[v.0 as usize])).collect();
+        Ok(report(p, &flat))
     }
 
     /// Whether a failure program detects its failure in this observation.
@@ -223,6 +213,25 @@ impl<'p> Interpreter<'p> {
         let out = self.check(obs)?;
         Ok(matches!(out.first(), Some((_, OutputValue::Bool(true)))))
     }
+}
+
+/// A check's named results from its flat output row (outputs in order,
+/// each as wide as its type): the form both back ends produce.
+pub fn report(p: &Program, flat: &[f64]) -> Vec<(String, OutputValue)> {
+    let mut at = 0;
+    p.outputs
+        .iter()
+        .map(|o| {
+            let vals = flat.get(at..at + o.values.len()).unwrap_or(&[]).to_vec();
+            at += o.values.len();
+            let value = match o.ty {
+                OutputTy::Bool => OutputValue::Bool(vals.first().is_some_and(|x| truthy(*x))),
+                OutputTy::Scalar(_) => OutputValue::Number(vals.first().copied().unwrap_or(f64::NAN)),
+                _ => OutputValue::List(vals),
+            };
+            (o.name.clone(), value)
+        })
+        .collect()
 }
 
 fn invalid(n_terms: usize, stage: u32, error: String) -> StepResult {

@@ -577,6 +577,11 @@ impl<'a> Lowerer<'a> {
                 let v = flat_args[0].clone();
                 one(self.norm(&v))
             }
+            Imp::Distance => {
+                let (a, b) = (flat_args[0].clone(), flat_args[1].clone());
+                let d: Vec<Value> = a.iter().zip(&b).map(|(x, y)| self.bin(Bin::Sub, *x, *y)).collect();
+                one(self.norm(&d))
+            }
             Imp::Dot => {
                 let (u, v) = (flat_args[0].clone(), flat_args[1].clone());
                 let products: Vec<Value> = u.iter().zip(&v).map(|(a, b)| self.bin(Bin::Mul, *a, *b)).collect();

@@ -106,7 +106,6 @@ fn binary(op: Bin, a: Interval, b: Interval, same: bool) -> Interval {
 /// Output range of a native function's results, by builtin name.
 fn native_range(name: &str) -> Interval {
     match name {
-        "distance" => Interval::new(0.0, f64::INFINITY),
         "angle" => Interval::new(0.0, PI),
         "up" => Interval::new(-1.0, 1.0),
         "contain" | "contain_fully" | "is_holding" | "above" | "check_collision" => Interval::UNIT,

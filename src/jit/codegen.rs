@@ -44,15 +44,19 @@ pub struct Translator<'a, 'b> {
     /// Stack space for native-call arguments and results.
     call_slot: Option<codegen::ir::StackSlot>,
     flags: MemFlagsData,
+    /// Host addresses baked into the code, with names, so the printed CLIF
+    /// can show `%rwd_tanh` instead of an address that changes every run.
+    pub symbols: Vec<(usize, String)>,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
     pub fn new(b: FunctionBuilder<'b>, program: &'a Program, ptr: Type) -> Translator<'a, 'b> {
-        Translator { b, program, ptr, values: HashMap::new(), call_slot: None, flags: MemFlagsData::trusted() }
+        Translator { b, program, ptr, values: HashMap::new(), call_slot: None, flags: MemFlagsData::trusted(), symbols: Vec::new() }
     }
 
-    /// Emits the whole function; returns the finished builder.
-    pub fn translate(mut self) -> FunctionBuilder<'b> {
+    /// Emits the whole function; returns the finished builder and the
+    /// host symbols it uses.
+    pub fn translate(mut self) -> (FunctionBuilder<'b>, Vec<(usize, String)>) {
         let ptr = self.ptr;
         let slot_words = max_call_words(self.program);
         if slot_words > 0 {
@@ -96,7 +100,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().return_(&[]);
         self.b.seal_all_blocks();
         let _ = ptr;
-        self.b
+        (self.b, self.symbols)
     }
 
     // ------------------------------------------------------------ helpers
@@ -215,7 +219,8 @@ impl<'a, 'b> Translator<'a, 'b> {
                     let c = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, stage, i64::from(*i));
                     self.bool_to_f64(c)
                 }
-                Inst::Call { func, args, outputs, .. } => {
+                Inst::Call { func, args, outputs, name } => {
+                    self.symbols.push((*func as usize, format!("native_{name}")));
                     self.translate_call(*func as usize, args, *outputs, d);
                     continue;
                 }
@@ -229,7 +234,10 @@ impl<'a, 'b> Translator<'a, 'b> {
             Math1::Abs => self.b.ins().fabs(x),
             Math1::Sqrt => self.b.ins().sqrt(x),
             other => match host::unary_address(other) {
-                Some(addr) => self.call_host(addr, &[x]),
+                Some(addr) => {
+                    self.symbols.push((addr, format!("rwd_{}", format!("{other:?}").to_lowercase())));
+                    self.call_host(addr, &[x])
+                }
                 None => x,
             },
         }
@@ -244,7 +252,10 @@ impl<'a, 'b> Translator<'a, 'b> {
             Bin::Math(Math2::Min) => self.b.ins().fmin(x, y),
             Bin::Math(Math2::Max) => self.b.ins().fmax(x, y),
             Bin::Math(m) => match host::binary_address(m) {
-                Some(addr) => self.call_host(addr, &[x, y]),
+                Some(addr) => {
+                    self.symbols.push((addr, format!("rwd_{}", format!("{m:?}").to_lowercase())));
+                    self.call_host(addr, &[x, y])
+                }
                 None => x,
             },
         }
@@ -265,6 +276,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             sig.params.push(AbiParam::new(self.ptr));
         }
         let sig_ref = self.b.import_signature(sig);
+        self.symbols.push((host::call_native_address(), "rwd_call_native".to_string()));
         let callee = self.b.ins().iconst(self.ptr, host::call_native_address() as i64);
         let f = self.b.ins().iconst(self.ptr, func as i64);
         let n_args = self.b.ins().iconst(self.ptr, args.len() as i64);

@@ -144,6 +144,25 @@ impl fmt::Debug for JitProgram {
     }
 }
 
+/// Replaces host addresses in printed CLIF by their names (`%rwd_tanh`), so
+/// the text is the same on every run (snapshots) and readable.
+fn symbolize(clif: &str, symbols: &[(usize, String)]) -> String {
+    let mut out = clif.to_string();
+    for (addr, name) in symbols {
+        let hex = format!("{addr:x}");
+        // Cranelift groups hex digits by four from the right: 0x55a9_0bc2_d710.
+        let mut grouped = String::new();
+        for (i, c) in hex.chars().enumerate() {
+            if i > 0 && (hex.len() - i) % 4 == 0 {
+                grouped.push('_');
+            }
+            grouped.push(c);
+        }
+        out = out.replace(&format!("0x{grouped}"), &format!("%{name}"));
+    }
+    out
+}
+
 impl JitProgram {
     /// Compiles a program to native code.
     pub fn compile(program: &Program) -> Result<JitProgram, JitError> {
@@ -162,9 +181,9 @@ impl JitProgram {
         ctx.func.signature.params.push(AbiParam::new(ptr));
         let mut fbc = FunctionBuilderContext::new();
         let builder = FunctionBuilder::new(&mut ctx.func, &mut fbc);
-        let builder = codegen::Translator::new(builder, program, ptr).translate();
+        let (builder, symbols) = codegen::Translator::new(builder, program, ptr).translate();
         builder.finalize(module.isa().frontend_config());
-        let clif = ctx.func.display().to_string();
+        let clif = symbolize(&ctx.func.display().to_string(), &symbols);
         let id = module
             .declare_function(&format!("rwd_{}", program.name), Linkage::Export, &ctx.func.signature)
             .map_err(|e| JitError::Codegen(e.to_string()))?;

@@ -10,6 +10,7 @@
 //! the one place diagnostics become text. The `rwd` binary (src/main.rs and
 //! src/cli/) is the only code that does IO.
 
+pub mod bench;
 pub mod builtins;
 pub mod check;
 pub mod diag;

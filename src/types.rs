@@ -195,14 +195,14 @@ impl Kind {
 
     /// Fields stored in the observation, in layout order.
     pub fn stored_fields(self) -> &'static [StoredField] {
-        const POS: StoredField = StoredField { name: "pos", ty: Ty::Vec3(Dim::LENGTH), doc: "position of the centre (tool-centre point for a gripper)" };
-        const ROT: StoredField = StoredField { name: "rot", ty: Ty::Quat, doc: "orientation quaternion (w, x, y, z)" };
-        const HALF: StoredField = StoredField { name: "half", ty: Ty::Vec3(Dim::LENGTH), doc: "half extents of the oriented box, in the body frame" };
-        const VEL: StoredField = StoredField { name: "vel", ty: Ty::Vec3(Dim::SPEED), doc: "linear velocity" };
-        const OPENING: StoredField = StoredField { name: "opening", ty: Ty::Scalar(Dim::NONE), doc: "finger opening, 0 closed .. 1 fully open" };
-        const GRASP: StoredField = StoredField { name: "grasp", ty: Ty::Bool, doc: "both fingers report contact" };
-        const SLIDE: StoredField = StoredField { name: "joint", ty: Ty::Scalar(Dim::LENGTH), doc: "how far the drawer is pulled out" };
-        const HINGE: StoredField = StoredField { name: "joint", ty: Ty::Scalar(Dim::ANGLE), doc: "hinge angle, 0 closed" };
+        const POS: StoredField = StoredField { name: "pos", ty: Ty::Vec3(Dim::LENGTH), doc: "position of the centre (tool-centre point for a gripper)", range: None };
+        const ROT: StoredField = StoredField { name: "rot", ty: Ty::Quat, doc: "orientation quaternion (w, x, y, z)", range: None };
+        const HALF: StoredField = StoredField { name: "half", ty: Ty::Vec3(Dim::LENGTH), doc: "half extents of the oriented box, in the body frame", range: None };
+        const VEL: StoredField = StoredField { name: "vel", ty: Ty::Vec3(Dim::SPEED), doc: "linear velocity", range: None };
+        const OPENING: StoredField = StoredField { name: "opening", ty: Ty::Scalar(Dim::NONE), doc: "finger opening, 0 closed .. 1 fully open", range: Some((0.0, 1.0)) };
+        const GRASP: StoredField = StoredField { name: "grasp", ty: Ty::Bool, doc: "both fingers report contact", range: None };
+        const SLIDE: StoredField = StoredField { name: "joint", ty: Ty::Scalar(Dim::LENGTH), doc: "how far the drawer is pulled out", range: None };
+        const HINGE: StoredField = StoredField { name: "joint", ty: Ty::Scalar(Dim::ANGLE), doc: "hinge angle, 0 closed", range: None };
         match self {
             Kind::Gripper => &[POS, ROT, OPENING, GRASP, VEL],
             Kind::Object => &[POS, ROT, HALF, VEL],
@@ -242,6 +242,9 @@ pub struct StoredField {
     pub name: &'static str,
     pub ty: Ty,
     pub doc: &'static str,
+    /// The range the host guarantees, used by the range analysis (and
+    /// stated in the layout); `None` is unbounded.
+    pub range: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, Copy)]

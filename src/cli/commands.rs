@@ -90,13 +90,23 @@ pub fn layout_json(p: &rwd::ir::Program) -> Value {
     })
 }
 
+/// The current stage's name; "done" once all are complete, null for a
+/// reward that has no stages.
+pub fn stage_name(p: &rwd::ir::Program, stage: u32) -> Value {
+    match p.reward.as_ref() {
+        Some(r) if r.stages.is_empty() => Value::Null,
+        Some(r) => json!(r.stages.get(stage as usize).map_or("done", |s| s.name.as_str())),
+        None => Value::Null,
+    }
+}
+
 /// One step's result as JSON, terms by name.
 pub fn step_json(p: &rwd::ir::Program, step: usize, r: &StepResult) -> Value {
     let mut terms = Map::new();
     for (name, v) in p.term_names().into_iter().zip(&r.terms) {
         terms.insert(name, json!(v));
     }
-    let stage_name = p.reward.as_ref().and_then(|s| s.stages.get(r.stage as usize)).map_or("done".to_string(), |s| s.name.clone());
+    let stage_name = stage_name(p, r.stage);
     let mut obj = json!({
         "step": step,
         "reward": r.reward,
@@ -176,7 +186,10 @@ fn print_table_header(p: &rwd::ir::Program) {
 }
 
 fn print_table_row(p: &rwd::ir::Program, step: usize, r: &StepResult) {
-    let stage = p.reward.as_ref().and_then(|s| s.stages.get(r.stage as usize)).map_or("(done)".to_string(), |s| s.name.clone());
+    let stage = match stage_name(p, r.stage) {
+        Value::String(s) => s,
+        _ => "-".to_string(),
+    };
     let mut line = format!(
         "{:>5} {:<12} {:>8.4} {:>6.3} {:>8.3} {:>7}",
         step,

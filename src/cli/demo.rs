@@ -87,7 +87,10 @@ fn run_episode(p: &rwd::ir::Program, text: &str) -> Result<(usize, String, Strin
             let r = interp.step(&mut state, &obs).map_err(|e| format!("line {}: {e}", n + 1))?;
             rewards.push(r.normalized);
             regressions += usize::from(r.regressed);
-            let name = p.reward.as_ref().and_then(|s| s.stages.get(r.stage as usize)).map_or("done".into(), |s| s.name.clone());
+            let name = match super::commands::stage_name(p, r.stage) {
+                serde_json::Value::String(s) => s,
+                _ => "terms".to_string(),
+            };
             if path.last() != Some(&name) {
                 path.push(name);
             }

@@ -3,6 +3,7 @@
 //! codes and streams are decided in one place.
 
 mod args;
+mod bench;
 mod commands;
 mod demo;
 mod engine;
@@ -47,6 +48,7 @@ pub fn run(argv: &[String]) -> i32 {
         "explain" => commands::explain(&args),
         "fmt" => commands::fmt(&args),
         "demo" => demo::run(&args),
+        "bench" => bench::run(&args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(0)

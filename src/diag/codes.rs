@@ -210,7 +210,8 @@ position, but cannot be stored in a check output or compared.";
     ShapeRange = "W0001", "shaping may leave [0, 1]",
 "Stage shaping is clamped to [0, 1] so that the stage floor stays monotone.
 The compiler could not prove this shape stays in range, so the clamp may cut
-it. Use a bounded form: `reach(d, k)`, `tolerance(...)`, `1 - x / max`.";
+it. Use a bounded form: `reach(d, k)`, `tolerance(...)`, `ramp(x, from, to)`
+or `clamp(x, 0, 1)`.";
 
     PositivePenalty = "W0002", "penalty can be positive",
 "A penalty's value is added to the reward when its condition holds; a

@@ -18,6 +18,10 @@ pub struct LayoutField {
     pub ty: String,
     /// SI unit of each slot (`m`, `rad`, `m/s`, `` for none).
     pub unit: String,
+    /// The range the host must keep each slot in, where the language fixes
+    /// one (bools: [0, 1]; a gripper's opening: [0, 1]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -327,18 +327,19 @@ impl<'a> Lowerer<'a> {
         let mut fields = Vec::new();
         let mut offset = 0u32;
         for key in keys {
-            let (entity, field, ty) = match key {
+            let (entity, field, ty, range) = match key {
                 FieldKey::Entity(e, f) => {
                     let ent = &self.scene.entities[e];
                     let sf = &ent.kind.stored_fields()[f];
-                    (Some(ent.name.text.clone()), sf.name.to_string(), sf.ty)
+                    (Some(ent.name.text.clone()), sf.name.to_string(), sf.ty, sf.range)
                 }
                 FieldKey::Prop(p) => {
                     let prop = &self.scene.props[p];
                     let entity = prop.owner.map(|o| self.scene.entities[o].name.text.clone());
-                    (entity, prop.name.text.clone(), prop.ty)
+                    (entity, prop.name.text.clone(), prop.ty, None)
                 }
             };
+            let range = if ty == Ty::Bool { Some([0.0, 1.0]) } else { range.map(|(lo, hi)| [lo, hi]) };
             let width = ty.width();
             let unit = match ty {
                 Ty::Scalar(d) | Ty::Vec3(d) => d.unit_symbol(),
@@ -346,7 +347,7 @@ impl<'a> Lowerer<'a> {
                 _ => String::new(),
             };
             offsets.insert(key, offset);
-            fields.push(LayoutField { entity, field, offset, width, ty: layout_type_name(ty), unit });
+            fields.push(LayoutField { entity, field, offset, width, ty: layout_type_name(ty), unit, range });
             offset += width;
         }
         for (_, index, key, comp) in &self.loads {
@@ -664,16 +665,12 @@ impl hir::Body {
 /// Computes term ranges and the reward's bounds (E0046 if unbounded,
 /// W0001/W0002 for shapes and penalties that may leave their range).
 fn finish_reward(program: &mut Program, r: &hir::Reward, diags: &mut Vec<Diagnostic>) {
-    let bool_slots: Vec<bool> = {
-        let mut v = vec![false; program.layout.width as usize];
-        for f in &program.layout.fields {
-            if f.ty == "bool" {
-                v[f.offset as usize] = true;
-            }
-        }
-        v
+    let layout = &program.layout;
+    let slot_range = |offset: u32| match layout.field_at(offset) {
+        Some((f, _)) => f.range.map_or(Interval::ALL, |[lo, hi]| Interval::new(lo, hi)),
+        None => Interval::ALL,
     };
-    let iv = ranges(program, &|offset| if bool_slots.get(offset as usize).copied().unwrap_or(false) { Interval::new(0.0, 1.0) } else { Interval::ALL });
+    let iv = ranges(program, &slot_range);
     let Some(spec) = program.reward.as_mut() else { return };
     for (stage, hs) in spec.stages.iter().zip(&r.stages) {
         // The code clamps explicit shapes; warn if the unclamped value may leave [0, 1].

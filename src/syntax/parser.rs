@@ -60,7 +60,16 @@ fn item_chunks(src: &str) -> Vec<(usize, usize)> {
     let mut starts = vec![0usize];
     let mut depth = 0i64;
     let mut first = true;
+    let mut after_use = false;
     for tok in tokenize(src) {
+        if tok.token.is_trivia() {
+            continue;
+        }
+        // `use stages`: a keyword right after `use` names a module, not an item.
+        let module_name = std::mem::replace(&mut after_use, tok.token == Token::Use);
+        if module_name {
+            continue;
+        }
         match tok.token {
             Token::LBrace | Token::LParen | Token::LBracket => depth += 1,
             Token::RBrace | Token::RParen | Token::RBracket => depth -= 1,

@@ -1,0 +1,208 @@
+//! Benchmarks as data: ns per environment-step for the interpreter, the JIT
+//! and hand-written Rust, measured in the same run, and compile latency.
+//! `rwd bench` prints the report; `cargo bench` runs the same code.
+
+pub mod baselines;
+
+use crate::interp::{Interpreter, StageState};
+use crate::ir::Program;
+use crate::jit::{BatchState, JitProgram, RewardBatch};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct BatchTiming {
+    pub batch: usize,
+    pub interp_ns: f64,
+    pub jit_ns: f64,
+    pub rust_ns: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub program: String,
+    /// Median microseconds from source text to a checked, lowered program.
+    pub front_us: f64,
+    /// Median microseconds from IR to callable native code.
+    pub jit_us: f64,
+    pub timings: Vec<BatchTiming>,
+    /// Environment-steps on which the baseline was checked against the interpreter.
+    pub baseline_checked: Option<usize>,
+}
+
+/// A small deterministic generator for observations.
+struct Rng(u64);
+
+impl Rng {
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        lo + (hi - lo) * ((self.0 >> 11) as f64 / (1u64 << 53) as f64)
+    }
+}
+
+/// `n` observations for a program: positions near the origin so gates open
+/// and close, unit quaternions, bools 0/1.
+pub fn observations(p: &Program, n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Rng(seed | 1);
+    let w = p.layout.width as usize;
+    let mut obs = vec![0.0; n * w];
+    for row in obs.chunks_exact_mut(w) {
+        for f in &p.layout.fields {
+            let o = f.offset as usize;
+            for c in 0..f.width as usize {
+                row[o + c] = match f.ty.as_str() {
+                    "bool" => f64::from(u8::from(rng.uniform(0.0, 1.0) < 0.5)),
+                    "angle" => rng.uniform(0.0, 1.8),
+                    "vec3" if f.field == "half" => rng.uniform(0.01, 0.1),
+                    _ => rng.uniform(-0.15, 0.15),
+                };
+            }
+            if f.ty == "quat" {
+                let q: Vec<f64> = (0..4).map(|_| rng.uniform(-1.0, 1.0)).collect();
+                let norm = q.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-9);
+                for (c, x) in q.iter().enumerate() {
+                    row[o + c] = x / norm;
+                }
+            }
+        }
+    }
+    obs
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// ns per environment-step of `f`, which evaluates `n` environments once:
+/// the median of five samples of `budget / 5` each.
+fn time_per_env_step(n: usize, budget: Duration, mut f: impl FnMut(usize)) -> f64 {
+    let sample = budget / 5;
+    let mut samples = Vec::new();
+    let mut call = 0usize;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let mut calls = 0u64;
+        while start.elapsed() < sample || calls == 0 {
+            f(call);
+            call += 1;
+            calls += 1;
+        }
+        samples.push(start.elapsed().as_nanos() as f64 / (calls as f64 * n as f64));
+    }
+    median(samples)
+}
+
+/// Compares the baseline with the interpreter over a few steps; an error
+/// names the first disagreement.
+fn check_baseline(p: &Program, baseline: &baselines::Baseline) -> Result<usize, String> {
+    let n = 64;
+    let w = p.layout.width as usize;
+    let terms = p.term_names().len();
+    let mut state = BatchState::new(n);
+    let mut istates = vec![StageState::default(); n];
+    let mut interp = Interpreter::new(p);
+    for step in 0..20 {
+        let obs = observations(p, n, 100 + step);
+        let mut out = RewardBatch::new(n, terms);
+        baseline(&obs, &mut state, &mut out);
+        for e in 0..n {
+            let r = interp.step(&mut istates[e], &obs[e * w..(e + 1) * w]).map_err(|e| e.to_string())?;
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+            if state.stage[e] != istates[e].stage || !close(out.reward[e], r.reward) || !close(out.normalized[e], r.normalized) {
+                return Err(format!(
+                    "step {step} env {e}: baseline reward {} stage {} vs interpreter {} stage {}",
+                    out.reward[e], state.stage[e], r.reward, r.stage
+                ));
+            }
+        }
+    }
+    Ok(n * 20)
+}
+
+/// Benchmarks one reward program of `text`.
+pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batches: &[usize]) -> Result<Report, String> {
+    let c = crate::compile(name, text);
+    if c.has_errors() {
+        return Err(format!("`{name}` does not compile"));
+    }
+    let p = c.select(program, &[crate::check::hir::ProgramKind::Reward])?;
+    let reps = if budget < Duration::from_millis(300) { 5 } else { 21 };
+    let mut front = Vec::new();
+    let mut jit_times = Vec::new();
+    for _ in 0..reps {
+        let start = Instant::now();
+        let c2 = crate::compile(name, text);
+        front.push(start.elapsed().as_secs_f64() * 1e6);
+        let p2 = c2.select(Some(&p.name), &[crate::check::hir::ProgramKind::Reward])?;
+        let start = Instant::now();
+        let jit = JitProgram::compile(p2).map_err(|e| e.to_string())?;
+        jit_times.push(start.elapsed().as_secs_f64() * 1e6);
+        drop(jit);
+    }
+    let jit = JitProgram::compile(p).map_err(|e| e.to_string())?;
+    let baseline = baselines::for_program(p);
+    let baseline_checked = match &baseline {
+        Some(b) => Some(check_baseline(p, b)?),
+        None => None,
+    };
+    let w = p.layout.width as usize;
+    let terms = jit.term_count();
+    let mut timings = Vec::new();
+    for &n in batches {
+        // Four different batches, cycled, so no single branch pattern is learned.
+        let data: Vec<Vec<f64>> = (0..4).map(|k| observations(p, n, 7 + k)).collect();
+        let mut out = RewardBatch::new(n, terms);
+        let mut state = BatchState::new(n);
+        let jit_ns = time_per_env_step(n, budget, |call| {
+            let _ = jit.eval_reward(&data[call % 4], &mut state, &mut out);
+        });
+        let mut interp = Interpreter::new(p);
+        let mut istates = vec![StageState::default(); n];
+        let interp_ns = time_per_env_step(n, budget, |call| {
+            let obs = &data[call % 4];
+            for (e, st) in istates.iter_mut().enumerate() {
+                let _ = interp.step(st, &obs[e * w..(e + 1) * w]);
+            }
+        });
+        let rust_ns = baseline.as_ref().map(|b| {
+            let mut state = BatchState::new(n);
+            time_per_env_step(n, budget, |call| b(&data[call % 4], &mut state, &mut out))
+        });
+        timings.push(BatchTiming { batch: n, interp_ns, jit_ns, rust_ns });
+    }
+    Ok(Report { program: p.name.clone(), front_us: median(front), jit_us: median(jit_times), timings, baseline_checked })
+}
+
+/// The report as a table with the ratios the targets are stated in.
+pub fn render(r: &Report) -> String {
+    let mut s = format!(
+        "{}: compile {:.0} us (front end {:.0} us + JIT {:.0} us)\n",
+        r.program,
+        r.front_us + r.jit_us,
+        r.front_us,
+        r.jit_us
+    );
+    if let Some(n) = r.baseline_checked {
+        s.push_str(&format!("  hand-written Rust baseline agrees with the interpreter on {n} env-steps\n"));
+    }
+    s.push_str(&format!(
+        "  {:>6} {:>12} {:>10} {:>10} {:>14} {:>12}\n",
+        "batch", "interp ns", "jit ns", "rust ns", "interp/jit", "jit/rust"
+    ));
+    for t in &r.timings {
+        let rust = t.rust_ns.map_or("-".to_string(), |x| format!("{x:.1}"));
+        let ratio = t.rust_ns.map_or("-".to_string(), |x| format!("{:.2}x", t.jit_ns / x));
+        s.push_str(&format!(
+            "  {:>6} {:>12.1} {:>10.1} {:>10} {:>13.1}x {:>12}\n",
+            t.batch,
+            t.interp_ns,
+            t.jit_ns,
+            rust,
+            t.interp_ns / t.jit_ns,
+            ratio
+        ));
+    }
+    s
+}

@@ -105,6 +105,14 @@ pub enum Imp {
     Norm,
     /// Euclidean distance, inlined as arithmetic (sqrt of the summed squares).
     Distance,
+    /// Point in oriented box, inlined (see `ir::geometry`).
+    Contain,
+    /// Contact flag and tool-centre point in the grown box, inlined.
+    IsHolding,
+    /// Position in another body's frame, inlined.
+    SpatialRelation,
+    /// Quaternion rotation, inlined.
+    Rotate,
     Dot,
     Cross,
     MakeVec3,
@@ -210,13 +218,13 @@ pub static BUILTINS: &[Builtin] = &[
         doc: "Euclidean distance between two points; an entity stands for its position.", example: "distance(gripper, cube.pos)" },
     Builtin { name: "angle", sigs: &[sig(&[P::Vec3(D::Any), P::Vec3(D::Any)], R::Scalar(Dim::ANGLE))], imp: Imp::Native(&[geom::native_angle]),
         doc: "The angle between two vectors, in [0, pi] (atan2 of |u x v| and u . v, accurate near 0); 0 if either is zero.", example: "angle(lid.up, toolbox.up)" },
-    Builtin { name: "contain", sigs: &[sig(&[P::Box, POS], R::Bool)], imp: Imp::Native(&[geom::native_contain]),
+    Builtin { name: "contain", sigs: &[sig(&[P::Box, POS], R::Bool)], imp: Imp::Contain,
         doc: "contain(container, obj): the centre of obj lies inside the container's oriented box (closed, 1e-9 m tolerance). An entity passed as obj stands for its position.", example: "contain(bowl, broccoli)" },
     Builtin { name: "contain_fully", sigs: &[sig(&[P::Box, P::Box], R::Bool)], imp: Imp::Native(&[geom::native_contain_fully]),
         doc: "All eight corners of the second box lie inside the first.", example: "contain_fully(drawer, cube)" },
-    Builtin { name: "is_holding", sigs: &[sig(&[P::Entity(&[Kind::Gripper], &["pos", "grasp"]), P::Box], R::Bool)], imp: Imp::Native(&[geom::native_is_holding]),
+    Builtin { name: "is_holding", sigs: &[sig(&[P::Entity(&[Kind::Gripper], &["pos", "grasp"]), P::Box], R::Bool)], imp: Imp::IsHolding,
         doc: "The gripper reports contact on both fingers AND its tool-centre point lies inside the object's box grown by 1 cm on every side (the contact flag alone cannot say which object is held).", example: "is_holding(gripper, cube)" },
-    Builtin { name: "spatial_relation", sigs: &[sig(&[POS, P::Pose], R::Vec3(Dim::LENGTH))], imp: Imp::Native(&[geom::native_spatial_relation]),
+    Builtin { name: "spatial_relation", sigs: &[sig(&[POS, P::Pose], R::Vec3(Dim::LENGTH))], imp: Imp::SpatialRelation,
         doc: "spatial_relation(a, b): a's position in b's frame, R_b^T (a - b): (dx, dy, dz) along b's own axes.", example: "spatial_relation(lid, toolbox).z" },
     Builtin { name: "above", sigs: &[sig(&[P::Box, P::Box], R::Bool)], imp: Imp::Native(&[geom::native_above]),
         doc: "above(a, b): a's lowest corner is at most 1 mm below b's highest corner and their footprints in the world xy plane overlap.", example: "above(lid, toolbox)" },
@@ -232,7 +240,7 @@ pub static BUILTINS: &[Builtin] = &[
             sig(&[P::Box, P::Box], R::Bool),
         ], imp: Imp::Native(&[geom::native_collide_trace_box, geom::native_any_point_in_box, geom::native_collide_box_box]),
         doc: "check_collision(trace, box): a segment of the path enters the oriented box. check_collision(points, box): a point lies inside. check_collision(box, box): the oriented boxes overlap (separating-axis test).", example: "check_collision(predict_trace(gripper, 10, 0.1s), toolbox)" },
-    Builtin { name: "rotate", sigs: &[sig(&[P::Quat, P::Vec3(D::Same)], R::Vec3Same)], imp: Imp::Native(&[geom::native_rotate]),
+    Builtin { name: "rotate", sigs: &[sig(&[P::Quat, P::Vec3(D::Same)], R::Vec3Same)], imp: Imp::Rotate,
         doc: "rotate(q, v): v rotated by the quaternion q.", example: "rotate(lid.rot, vec3(0, 0, 1))" },
     Builtin { name: "verify_property", sigs: &[sig(&[P::Entity(ALL_KINDS, &[]), P::Str], R::Bool)], imp: Imp::VerifyProperty,
         doc: "verify_property(e, \"name\"): a named property of e: upright (z axis within 15 deg of world z), lying (more than 60 deg), static (speed below 1 cm/s), open / closed (Drawer: joint above 5 cm / below 1 cm; Hinged: above 20 deg / below 5 deg), or a bool property the scene declares for e.", example: "verify_property(can, \"upright\")" },

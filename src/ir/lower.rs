@@ -59,7 +59,7 @@ enum CseKey {
     Inst(String),
 }
 
-struct Lowerer<'a> {
+pub(super) struct Lowerer<'a> {
     checked: &'a Checked,
     scene: &'a hir::Scene,
     pre: Vec<Stmt>,
@@ -134,6 +134,18 @@ impl<'a> Lowerer<'a> {
 
     fn konst(&mut self, c: f64) -> Value {
         self.emit(Inst::Const(c))
+    }
+
+    pub(super) fn konst_pub(&mut self, c: f64) -> Value {
+        self.konst(c)
+    }
+
+    pub(super) fn emit_pub(&mut self, inst: Inst) -> Value {
+        self.emit(inst)
+    }
+
+    pub(super) fn bin_pub(&mut self, op: Bin, a: Value, b: Value) -> Value {
+        self.bin(op, a, b)
     }
 
     fn load(&mut self, key: FieldKey, comp: u32) -> Value {
@@ -479,7 +491,7 @@ impl<'a> Lowerer<'a> {
         match field {
             "up" => {
                 let rot = stored(self, "rot");
-                self.native("up", crate::builtins::geom::native_up, rot, 3)
+                self.up_axis(&rot)
             }
             "pose" => [stored(self, "pos"), stored(self, "rot")].concat(),
             "box" => [stored(self, "pos"), stored(self, "rot"), stored(self, "half")].concat(),
@@ -582,6 +594,27 @@ impl<'a> Lowerer<'a> {
                 let (a, b) = (flat_args[0].clone(), flat_args[1].clone());
                 let d: Vec<Value> = a.iter().zip(&b).map(|(x, y)| self.bin(Bin::Sub, *x, *y)).collect();
                 one(self.norm(&d))
+            }
+            Imp::Contain => {
+                let (b, p) = (flat_args[0].clone(), flat_args[1].clone());
+                one(self.point_in_box(&b, [p[0], p[1], p[2]], 0.0))
+            }
+            Imp::IsHolding => {
+                // Native-style flattening: [tcp(3), grasp, box(10)].
+                let a = native_args.clone();
+                let inside = self.point_in_box(&a[4..14], [a[0], a[1], a[2]], super::geometry::HOLD_MARGIN);
+                one(self.emit(Inst::And(a[3], inside)))
+            }
+            Imp::SpatialRelation => {
+                let (a, pose) = (flat_args[0].clone(), flat_args[1].clone());
+                let q = self.quat_unit(&pose[3..7]);
+                let d = [self.bin(Bin::Sub, a[0], pose[0]), self.bin(Bin::Sub, a[1], pose[1]), self.bin(Bin::Sub, a[2], pose[2])];
+                LVal::Flat(self.rotate_by(q, d, true).to_vec())
+            }
+            Imp::Rotate => {
+                let (q, v) = (flat_args[0].clone(), flat_args[1].clone());
+                let q = self.quat_unit(&q);
+                LVal::Flat(self.rotate_by(q, [v[0], v[1], v[2]], false).to_vec())
             }
             Imp::Dot => {
                 let (u, v) = (flat_args[0].clone(), flat_args[1].clone());

@@ -9,6 +9,7 @@
 //! hold counters, bonuses) is fixed runtime logic described by [`RewardSpec`],
 //! run identically by the interpreter and by generated code.
 
+pub mod geometry;
 pub mod layout;
 pub mod lower;
 pub mod opt;

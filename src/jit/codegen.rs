@@ -30,10 +30,11 @@ pub const FLAG_SUCCESS: u8 = 1;
 pub const FLAG_VALID: u8 = 2;
 pub const FLAG_REGRESSED: u8 = 4;
 
-/// Per-environment pointers computed at the top of the loop body.
+/// The loop index and the argument block's pointers, loaded once in the
+/// entry block (they do not change across environments).
 struct Env {
     i: Value,
-    args: Value,
+    fields: HashMap<i32, Value>,
 }
 
 pub struct Translator<'a, 'b> {
@@ -68,6 +69,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(entry);
         let args = self.b.block_params(entry)[0];
         let n = self.b.ins().load(types::I64, self.flags, args, field::N);
+        let mut fields = HashMap::new();
+        for f in [field::OBS, field::STAGE, field::COUNT, field::REWARD, field::NORMALIZED, field::TERMS, field::PROGRESS, field::FLAGS, field::OUTPUTS] {
+            let v = self.b.ins().load(self.ptr, self.flags, args, f);
+            fields.insert(f, v);
+        }
         let i_var = self.b.declare_var(types::I64);
         let zero = self.b.ins().iconst(types::I64, 0);
         self.b.def_var(i_var, zero);
@@ -83,7 +89,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().brif(more, body, &[], exit, &[]);
 
         self.b.switch_to_block(body);
-        let env = Env { i, args };
+        let env = Env { i, fields };
         if self.program.reward.is_some() {
             self.translate_reward(&env, next);
         } else {
@@ -106,7 +112,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     // ------------------------------------------------------------ helpers
 
     fn field_ptr(&mut self, env: &Env, offset: i32) -> Value {
-        self.b.ins().load(self.ptr, self.flags, env.args, offset)
+        env.fields[&offset]
     }
 
     /// `base + index * scale + extra` as a pointer.

@@ -1,13 +1,15 @@
 //! `rwd demo`: the end-to-end job on the shipped examples. Every example is
 //! compiled (timed), every program with a recorded episode in
-//! `examples/episodes/NAME.jsonl` is run by the interpreter, and the results
-//! come out as one table plus a reward sparkline per episode.
+//! `examples/episodes/NAME.jsonl` is run by the interpreter and by the JIT
+//! (which must agree on every step), and the results come out as one table
+//! plus a reward sparkline per episode.
 
 use super::args::Args;
 use super::files::{parse_observation, read};
 use super::{CliError, CliResult};
 use rwd::check::hir::ProgramKind;
-use rwd::interp::{Interpreter, OutputValue, StageState};
+use super::engine::Engine;
+use rwd::interp::OutputValue;
 use std::path::Path;
 use std::time::Instant;
 
@@ -66,14 +68,16 @@ pub fn run(args: &Args) -> CliResult {
         }
     }
     print_table(&rows);
+    println!("\nevery step above ran in the interpreter and in JIT-compiled native code, with identical results");
     Ok(if failed { 1 } else { 0 })
 }
 
 /// Runs one episode: for a reward, the stage path, return and success; for a
 /// check or failure, the answers of the last observation.
 fn run_episode(p: &rwd::ir::Program, text: &str) -> Result<(usize, String, String), String> {
-    let mut interp = Interpreter::new(p);
-    let mut state = StageState::default();
+    // Both back ends run every step; the demo fails if they ever differ.
+    let mut interp = Engine::new(p, "interp")?;
+    let mut jit = Engine::new(p, "jit")?;
     let mut rewards = Vec::new();
     let mut path: Vec<String> = Vec::new();
     let mut success_at = None;
@@ -84,7 +88,11 @@ fn run_episode(p: &rwd::ir::Program, text: &str) -> Result<(usize, String, Strin
         let obs = parse_observation(line).map_err(|e| format!("line {}: {e}", n + 1))?;
         steps += 1;
         if p.kind == ProgramKind::Reward {
-            let r = interp.step(&mut state, &obs).map_err(|e| format!("line {}: {e}", n + 1))?;
+            let r = interp.step(&obs).map_err(|e| format!("line {}: {e}", n + 1))?;
+            let j = jit.step(&obs).map_err(|e| format!("line {}: {e}", n + 1))?;
+            if j.reward.to_bits() != r.reward.to_bits() || j.stage != r.stage || j.terms != r.terms {
+                return Err(format!("line {}: the JIT gives reward {} at stage {}, the interpreter {} at stage {}", n + 1, j.reward, j.stage, r.reward, r.stage));
+            }
             rewards.push(r.normalized);
             regressions += usize::from(r.regressed);
             let name = match super::commands::stage_name(p, r.stage) {
@@ -99,6 +107,9 @@ fn run_episode(p: &rwd::ir::Program, text: &str) -> Result<(usize, String, Strin
             }
         } else {
             let out = interp.check(&obs).map_err(|e| format!("line {}: {e}", n + 1))?;
+            if jit.check(&obs).map_err(|e| format!("line {}: {e}", n + 1))? != out {
+                return Err(format!("line {}: the JIT's check report differs from the interpreter's", n + 1));
+            }
             last_check = out
                 .iter()
                 .filter_map(|(k, v)| match v {

@@ -85,8 +85,22 @@ pub fn compile(name: &str, text: &str) -> Compilation {
     Compilation { sources, diagnostics, programs }
 }
 
-/// Parses the stdlib modules a file `use`s, and the ones they use in turn.
-fn load_modules(user: &File, sources: &mut SourceMap) -> (Vec<File>, Vec<Diagnostic>) {
+/// The stdlib modules, parsed once per process. Module `i` always has
+/// `FileId(i + 1)` (the user's file is 0), so the cached trees' spans are
+/// right in every compilation.
+fn parsed_stdlib() -> &'static [(File, Vec<Diagnostic>)] {
+    static CACHE: std::sync::OnceLock<Vec<(File, Vec<Diagnostic>)>> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| {
+        stdlib::MODULES.iter().enumerate().map(|(i, (_, _, text))| syntax::parser::parse(FileId(i as u32 + 1), text)).collect()
+    })
+}
+
+/// The stdlib modules a file `use`s, and the ones they use in turn.
+fn load_modules<'s>(user: &File, sources: &mut SourceMap) -> (Vec<&'s File>, Vec<Diagnostic>) {
+    for (_, file_name, text) in stdlib::MODULES {
+        sources.add(*file_name, *text);
+    }
+    let parsed = parsed_stdlib();
     let mut diags = Vec::new();
     let mut loaded: Vec<String> = Vec::new();
     let mut files = Vec::new();
@@ -95,13 +109,12 @@ fn load_modules(user: &File, sources: &mut SourceMap) -> (Vec<File>, Vec<Diagnos
         if loaded.contains(&name.text) {
             continue;
         }
-        match stdlib::module(&name.text) {
-            Some((file_name, text)) => {
-                loaded.push(name.text.clone());
-                let id = sources.add(file_name, text);
-                let (file, mut d) = syntax::parser::parse(id, text);
-                diags.append(&mut d);
-                queue.extend(uses(&file));
+        loaded.push(name.text.clone());
+        match stdlib::MODULES.iter().position(|(n, _, _)| *n == name.text) {
+            Some(i) => {
+                let (file, d) = &parsed[i];
+                diags.extend(d.iter().cloned());
+                queue.extend(uses(file));
                 files.push(file);
             }
             None => {
@@ -114,7 +127,6 @@ fn load_modules(user: &File, sources: &mut SourceMap) -> (Vec<File>, Vec<Diagnos
                     diag = diag.with_help(format!("the stdlib modules are: {}", all.join(", ")));
                 }
                 diags.push(diag);
-                loaded.push(name.text.clone());
             }
         }
     }

@@ -10,10 +10,6 @@ pub const MODULES: &[(&str, &str, &str)] = &[
     ("stages", "stdlib/stages.rwd", include_str!("../stdlib/stages.rwd")),
 ];
 
-pub fn module(name: &str) -> Option<(&'static str, &'static str)> {
-    MODULES.iter().find(|(n, _, _)| *n == name).map(|(_, file, text)| (*file, *text))
-}
-
 /// The module that defines a function or template of this name, by a plain
 /// text scan (used only to suggest a missing `use`).
 pub fn module_defining(name: &str) -> Option<&'static str> {

@@ -52,11 +52,49 @@ enum FieldKey {
     Prop(usize),
 }
 
+/// What makes two instructions the same computation (hash-consing).
 #[derive(Hash, PartialEq, Eq)]
 enum CseKey {
     Const(u64),
     Load(FieldKey, u32),
-    Inst(String),
+    Op { tag: u32, operands: [u32; 3] },
+    Call { func: usize, args: Vec<u32>, outputs: u32 },
+}
+
+fn bin_tag(op: Bin) -> u32 {
+    match op {
+        Bin::Add => 0,
+        Bin::Sub => 1,
+        Bin::Mul => 2,
+        Bin::Div => 3,
+        Bin::Math(m) => 10 + m as u32,
+    }
+}
+
+fn cse_key(inst: &Inst) -> Option<CseKey> {
+    let op = |tag: u32, a: &[Value]| {
+        let mut operands = [u32::MAX; 3];
+        for (o, v) in operands.iter_mut().zip(a) {
+            *o = v.0;
+        }
+        Some(CseKey::Op { tag, operands })
+    };
+    match inst {
+        Inst::Const(c) => Some(CseKey::Const(c.to_bits())),
+        Inst::Load(_) => None,
+        Inst::Neg(a) => op(1, &[*a]),
+        Inst::Not(a) => op(2, &[*a]),
+        Inst::And(a, b) => op(3, &[*a, *b]),
+        Inst::Or(a, b) => op(4, &[*a, *b]),
+        Inst::Select(c, a, b) => op(5, &[*c, *a, *b]),
+        Inst::StageDone(i) => Some(CseKey::Op { tag: 6, operands: [*i, 0, 0] }),
+        Inst::Unary(m, a) => op(100 + *m as u32, &[*a]),
+        Inst::Binary(b, x, y) => op(200 + bin_tag(*b), &[*x, *y]),
+        Inst::Compare(c, x, y) => op(300 + *c as u32, &[*x, *y]),
+        Inst::Call { func, args, outputs, .. } => {
+            Some(CseKey::Call { func: *func as usize, args: args.iter().map(|v| v.0).collect(), outputs: *outputs })
+        }
+    }
 }
 
 pub(super) struct Lowerer<'a> {
@@ -106,12 +144,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn emit(&mut self, inst: Inst) -> Value {
-        let key = match &inst {
-            Inst::Const(c) => Some(CseKey::Const(c.to_bits())),
-            Inst::Load(_) => None,
-            Inst::Call { name, args, outputs, .. } => Some(CseKey::Inst(format!("call {name} {args:?} {outputs}"))),
-            other => Some(CseKey::Inst(format!("{other:?}"))),
-        };
+        let key = cse_key(&inst);
         if let Some(k) = &key {
             if let Some(v) = self.cse.get(k) {
                 return *v;

@@ -19,6 +19,9 @@ use std::collections::HashMap;
 
 /// Most instructions one program may lower to.
 pub const MAX_INSTRUCTIONS: usize = 200_000;
+/// Most expression nodes lowering may visit (inlining repeats function
+/// bodies, so this bounds the work, not just the output).
+pub const MAX_WORK: usize = 2_000_000;
 
 /// Lowers every program of a checked file.
 pub fn lower(checked: &Checked) -> (Vec<Program>, Vec<Diagnostic>) {
@@ -112,6 +115,10 @@ pub(super) struct Lowerer<'a> {
     /// The typed value of each program-level let (to see gate margins through lets).
     let_exprs: HashMap<LocalId, &'a TExpr>,
     overflow: Option<Span>,
+    /// Expression nodes visited so far (see [`MAX_WORK`]).
+    work: usize,
+    /// Inlined calls by function and argument values: `f(x) + f(x)` inlines once.
+    call_cache: HashMap<(usize, Vec<i64>), LVal>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -128,6 +135,8 @@ impl<'a> Lowerer<'a> {
             frame: HashMap::new(),
             let_exprs: HashMap::new(),
             overflow: None,
+            work: 0,
+            call_cache: HashMap::new(),
         }
     }
 
@@ -418,6 +427,10 @@ impl<'a> Lowerer<'a> {
     }
 
     fn expr(&mut self, e: &'a TExpr) -> LVal {
+        self.work += 1;
+        if self.work > MAX_WORK {
+            self.overflow.get_or_insert(e.span);
+        }
         if self.overflow.is_some() {
             return LVal::Flat(vec![Value(0); e.ty.width() as usize]);
         }
@@ -463,6 +476,18 @@ impl<'a> Lowerer<'a> {
             TKind::Call { func, args } => {
                 let def = &self.checked.fns[*func];
                 let vals: Vec<LVal> = args.iter().map(|a| self.expr(a)).collect();
+                let key: Option<Vec<i64>> = vals
+                    .iter()
+                    .map(|v| match v {
+                        LVal::Flat(xs) => Some(xs.iter().map(|x| i64::from(x.0)).chain(std::iter::once(-1)).collect::<Vec<_>>()),
+                        LVal::Entity(i) => Some(vec![-2 - *i as i64]),
+                        LVal::Str => None,
+                    })
+                    .collect::<Option<Vec<Vec<i64>>>>()
+                    .map(|parts| parts.concat());
+                if let Some(hit) = key.as_ref().and_then(|k| self.call_cache.get(&(*func, k.clone()))) {
+                    return hit.clone();
+                }
                 let saved = std::mem::take(&mut self.frame);
                 let saved_lets = std::mem::take(&mut self.let_exprs);
                 for (i, v) in vals.into_iter().enumerate() {
@@ -471,6 +496,9 @@ impl<'a> Lowerer<'a> {
                 let out = self.expr(&def.body);
                 self.frame = saved;
                 self.let_exprs = saved_lets;
+                if let Some(k) = key {
+                    self.call_cache.insert((*func, k), out.clone());
+                }
                 out
             }
             TKind::Builtin { id, sig, args, count } => self.builtin(*id, *sig, args, *count, e.ty),

@@ -8,6 +8,7 @@
 //! so both back ends share one implementation of every geometric predicate.
 
 pub mod geom;
+pub mod reference;
 
 use crate::types::{Dim, Kind, Ty};
 pub use geom::NativeFn;
@@ -219,7 +220,7 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin { name: "angle", sigs: &[sig(&[P::Vec3(D::Any), P::Vec3(D::Any)], R::Scalar(Dim::ANGLE))], imp: Imp::Native(&[geom::native_angle]),
         doc: "The angle between two vectors, in [0, pi] (atan2 of |u x v| and u . v, accurate near 0); 0 if either is zero.", example: "angle(lid.up, toolbox.up)" },
     Builtin { name: "contain", sigs: &[sig(&[P::Box, POS], R::Bool)], imp: Imp::Contain,
-        doc: "contain(container, obj): the centre of obj lies inside the container's oriented box (closed, 1e-9 m tolerance). An entity passed as obj stands for its position.", example: "contain(bowl, broccoli)" },
+        doc: "contain(container, obj): the centre of obj lies inside the container's oriented box (closed, 1e-9 m tolerance). An entity passed as obj stands for its position.", example: "contain(bowl, cube)" },
     Builtin { name: "contain_fully", sigs: &[sig(&[P::Box, P::Box], R::Bool)], imp: Imp::Native(&[geom::native_contain_fully]),
         doc: "All eight corners of the second box lie inside the first.", example: "contain_fully(drawer, cube)" },
     Builtin { name: "is_holding", sigs: &[sig(&[P::Entity(&[Kind::Gripper], &["pos", "grasp"]), P::Box], R::Bool)], imp: Imp::IsHolding,

@@ -85,10 +85,16 @@ fn a_failed_hold_regresses_and_is_reported() {
     let r = run(LINE, "walk", &[(0.2, 1.0), (0.3, 0.0), (0.3, 1.0)]);
     assert_eq!(stages(&r), vec![2, 1, 2]);
     assert!(r[1].regressed && !r[0].regressed && !r[2].regressed);
-    // After regressing, grab's gate (held) is false: floor 1 + shape 0.3.
-    assert!((r[1].reward - 1.3).abs() < 1e-12);
-    // Re-completing grab pays its bonus again.
+    // After regressing, grab's gate (held) is false: floor 1 + shape 0.3,
+    // and grab's bonus is taken back.
+    assert_eq!(r[1].terms[2], -2.0);
+    assert!((r[1].reward - (1.3 - 2.0)).abs() < 1e-12);
+    // Re-completing grab pays its bonus again: dropping and re-grasping
+    // nets nothing, so it never beats holding on.
     assert_eq!(r[2].terms[2], 2.0);
+    let held_on: f64 = run(LINE, "walk", &[(0.2, 1.0), (0.3, 1.0), (0.3, 1.0)]).iter().map(|s| s.reward).sum();
+    let dropped: f64 = r.iter().map(|s| s.reward).sum();
+    assert!(dropped < held_on, "dropping pays {dropped}, holding {held_on}");
 }
 
 #[test]
@@ -96,11 +102,12 @@ fn penalties_are_gated_and_bounds_normalise() {
     let c = compile_ok(LINE);
     let p = program(&c, "walk");
     let spec = p.reward.as_ref().expect("a reward");
-    // Stage part [0, 3], bonus [0, 2], penalty [-0.25, 0].
-    assert_eq!(spec.bounds, (-0.25, 5.0));
+    // Stage part [0, 3], bonus [0, 2] (taken back on regression: -2),
+    // penalty [-0.25, 0].
+    assert_eq!(spec.bounds, (-2.25, 5.0));
     let r = run(LINE, "walk", &[(-0.5, 0.0)]);
     assert_eq!(r[0].terms[3], -0.25);
-    let want = (r[0].reward + 0.25) / 5.25;
+    let want = (r[0].reward + 2.25) / 7.25;
     assert!((r[0].normalized - want).abs() < 1e-15);
     assert!((0.0..=1.0).contains(&r[0].progress));
 }

@@ -122,12 +122,13 @@ fn close_lid(p: &Program) -> Option<Baseline> {
             ];
             let (mut stage, mut count) = (state.stage[e], state.count[e]);
             let mut regressed = false;
+            let mut bonus = [0.0, 0.0];
             if stage == 2 && !holding {
                 stage = 1;
                 count = 0;
                 regressed = true;
+                bonus[0] -= 1.0; // the grasp bonus is taken back
             }
-            let mut bonus = [0.0, 0.0];
             while stage < 3 {
                 let s = stage as usize;
                 if !gates[s] {
@@ -139,7 +140,7 @@ fn close_lid(p: &Program) -> Option<Baseline> {
                     break;
                 }
                 if s >= 1 {
-                    bonus[s - 1] = 1.0;
+                    bonus[s - 1] += 1.0;
                 }
                 stage += 1;
                 count = 0;
@@ -154,7 +155,8 @@ fn close_lid(p: &Program) -> Option<Baseline> {
             state.stage[e] = stage;
             state.count[e] = count;
             out.reward[e] = reward;
-            out.normalized[e] = clamp01((reward + 1.0) / 6.0);
+            // Bounds [-2, 5]: penalty -1, a taken-back bonus -1; 3 stages + 2 bonuses.
+            out.normalized[e] = clamp01((reward + 2.0) / 7.0);
             out.progress[e] = if success { 1.0 } else { clamp01((f64::from(stage) + shape) / 3.0) };
             out.flags[e] = FLAG_VALID | if success { FLAG_SUCCESS } else { 0 } | if regressed { FLAG_REGRESSED } else { 0 };
         }

@@ -4,7 +4,8 @@
 //! reward machine. Any other back end (the Cranelift JIT) must agree with it.
 //!
 //! Reward machine, per environment, per step (see docs/language.md):
-//! 1. if the current stage has `hold C else S` and C is false: go back to S;
+//! 1. if the current stage has `hold C else S` and C is false: go back to S,
+//!    taking back the bonuses of the stages between S and the current one;
 //! 2. while the current stage's gate holds: count the step; once it has held
 //!    `for N steps` in a row, pay its bonus and advance (several stages may
 //!    complete in one step; a gate that fails resets its count);
@@ -15,7 +16,7 @@
 //!
 //! An observation with NaN or infinity in a slot the program reads gives a
 //! step flagged invalid (reward 0) that leaves the stage state unchanged; a
-//! step whose reward comes out non-finite is flagged the same way.
+//! step whose reward or any term comes out non-finite is flagged the same way.
 
 use crate::builtins::{Math1, Math2};
 use crate::ir::{Bin, Cmp, Inst, OutputTy, Program, Stmt, TermKind};
@@ -126,15 +127,24 @@ impl<'p> Interpreter<'p> {
         let k = spec.stages.len() as u32;
         let mut next = *state;
         let mut regressed = false;
+        // Bonuses paid (or taken back) this step, per stage.
+        let mut bonus_paid = vec![0.0; spec.stages.len()];
         if next.stage < k {
             if let Some((hold, target)) = spec.stages[next.stage as usize].hold {
                 if !truthy(self.vals[hold.0 as usize]) {
+                    // Going back undoes the completions in between: their
+                    // bonuses are taken back, so dropping and re-grasping
+                    // never pays more than holding on.
+                    for s in target..next.stage {
+                        if let Some(b) = spec.stages[s as usize].bonus {
+                            bonus_paid[s as usize] -= self.vals[b.0 as usize];
+                        }
+                    }
                     next = StageState { stage: target, count: 0 };
                     regressed = true;
                 }
             }
         }
-        let mut bonus_paid = vec![0.0; spec.stages.len()];
         while next.stage < k {
             let s = &spec.stages[next.stage as usize];
             if !truthy(self.vals[s.gate.0 as usize]) {
@@ -146,7 +156,7 @@ impl<'p> Interpreter<'p> {
                 break;
             }
             if let Some(b) = s.bonus {
-                bonus_paid[next.stage as usize] = self.vals[b.0 as usize];
+                bonus_paid[next.stage as usize] += self.vals[b.0 as usize];
             }
             next = StageState { stage: next.stage + 1, count: 0 };
         }
@@ -176,9 +186,15 @@ impl<'p> Interpreter<'p> {
         if let (true, Some(v)) = (success, spec.success_value) {
             reward = self.vals[v.0 as usize];
         }
-        if !reward.is_finite() {
-            let culprit = p.term_names().into_iter().zip(&terms).find(|(_, v)| !v.is_finite()).map_or("the success value".to_string(), |(n, _)| format!("term `{n}`"));
-            return Ok(invalid(n_terms, state.stage, format!("reward is not finite ({culprit} is {reward})")));
+        // Any non-finite term flags the step, even one a success value replaces.
+        if !reward.is_finite() || terms.iter().any(|t| !t.is_finite()) {
+            let culprit = p
+                .term_names()
+                .into_iter()
+                .zip(&terms)
+                .find(|(_, v)| !v.is_finite())
+                .map_or(format!("the success value is {reward}"), |(n, v)| format!("term `{n}` is {v}"));
+            return Ok(invalid(n_terms, state.stage, format!("reward is not finite ({culprit})")));
         }
         let (lo, hi) = spec.bounds;
         let normalized = if hi > lo { clamp01((reward - lo) / (hi - lo)) } else { 0.0 };

@@ -38,22 +38,33 @@ impl Lowerer<'_> {
     }
 
     /// The unit quaternion (w, x, y, z) of `q`; the identity if `q` is
-    /// (nearly) zero or not finite.
+    /// (nearly) zero or not finite. Components are first divided by the
+    /// largest magnitude, so quaternions near the f64 range (1e200) do not
+    /// overflow when squared.
     pub fn quat_unit(&mut self, q: &[Value]) -> [Value; 4] {
-        let squares: Vec<Value> = q.iter().map(|c| self.mul(*c, *c)).collect();
+        use crate::builtins::Math2;
+        let abs: Vec<Value> = q.iter().map(|c| self.emit_pub(Inst::Unary(Math1::Abs, *c))).collect();
+        let m01 = self.bin_pub(Bin::Math(Math2::Max), abs[0], abs[1]);
+        let m23 = self.bin_pub(Bin::Math(Math2::Max), abs[2], abs[3]);
+        let m = self.bin_pub(Bin::Math(Math2::Max), m01, m23);
+        let (zero, one) = (self.konst_pub(0.0), self.konst_pub(1.0));
+        let positive = self.emit_pub(Inst::Compare(Cmp::Gt, m, zero));
+        let safe_m = self.emit_pub(Inst::Select(positive, m, one));
+        let scaled: Vec<Value> = q.iter().map(|c| self.bin_pub(Bin::Div, *c, safe_m)).collect();
+        let squares: Vec<Value> = scaled.iter().map(|c| self.mul(*c, *c)).collect();
         let s01 = self.add(squares[0], squares[1]);
         let s012 = self.add(s01, squares[2]);
         let n2 = self.add(s012, squares[3]);
         let n = self.emit_pub(Inst::Unary(Math1::Sqrt, n2));
+        let norm = self.mul(m, n);
         let (eps, inf) = (self.konst_pub(QUAT_EPS), self.konst_pub(f64::INFINITY));
-        let big = self.emit_pub(Inst::Compare(Cmp::Gt, n, eps));
-        let finite = self.emit_pub(Inst::Compare(Cmp::Lt, n, inf));
+        let big = self.emit_pub(Inst::Compare(Cmp::Gt, norm, eps));
+        let finite = self.emit_pub(Inst::Compare(Cmp::Lt, norm, inf));
         let ok = self.emit_pub(Inst::And(big, finite));
-        let (one, zero) = (self.konst_pub(1.0), self.konst_pub(0.0));
         let mut out = [q[0]; 4];
         for k in 0..4 {
-            let scaled = self.bin_pub(Bin::Div, q[k], n);
-            out[k] = self.emit_pub(Inst::Select(ok, scaled, if k == 0 { one } else { zero }));
+            let unit = self.bin_pub(Bin::Div, scaled[k], n);
+            out[k] = self.emit_pub(Inst::Select(ok, unit, if k == 0 { one } else { zero }));
         }
         out
     }

@@ -781,24 +781,33 @@ fn finish_reward(program: &mut Program, r: &hir::Reward, diags: &mut Vec<Diagnos
     }
     let mut lo = 0.0;
     let mut hi = spec.stages.len() as f64;
-    let mut unbounded: Option<Span> = None;
-    for (stage, hs) in spec.stages.iter().zip(&r.stages) {
-        if let Some(b) = stage.bonus {
-            let i = iv[b.0 as usize];
+    let mut unbounded: Vec<Span> = Vec::new();
+    let bonus_range: Vec<Option<Interval>> = spec.stages.iter().map(|s| s.bonus.map(|b| iv[b.0 as usize])).collect();
+    for (range, hs) in bonus_range.iter().zip(&r.stages) {
+        if let Some(i) = range {
             lo += i.lo.min(0.0);
             hi += i.hi.max(0.0);
             if !i.is_finite() {
-                unbounded.get_or_insert(hs.bonus.as_ref().map_or(hs.name.span, |e| e.span));
+                unbounded.push(hs.bonus.as_ref().map_or(hs.name.span, |e| e.span));
             }
         }
     }
+    // A regression takes back the bonuses between its target and the stage
+    // it leaves (at most one regression per step).
+    let takeback = spec
+        .stages
+        .iter()
+        .enumerate()
+        .filter_map(|(s, st)| st.hold.map(|(_, t)| (t as usize..s).filter_map(|j| bonus_range[j]).map(|i| i.hi.max(0.0)).sum::<f64>()))
+        .fold(0.0, f64::max);
+    lo -= takeback;
     for (t, ht) in spec.terms.iter_mut().zip(&r.terms) {
         let i = iv[t.value.0 as usize];
         t.range = (i.lo, i.hi);
         lo += i.lo.min(0.0);
         hi += i.hi.max(0.0);
         if !i.is_finite() {
-            unbounded.get_or_insert(ht.value.span);
+            unbounded.push(ht.value.span);
         }
         if t.kind == TermKind::Penalty && i.hi > 0.0 {
             diags.push(
@@ -814,10 +823,10 @@ fn finish_reward(program: &mut Program, r: &hir::Reward, diags: &mut Vec<Diagnos
         hi = f64::max(hi, i.hi);
         if !i.is_finite() {
             let span = r.success.as_ref().and_then(|s| s.value.as_ref()).map_or(Span::default(), |e| e.span);
-            unbounded.get_or_insert(span);
+            unbounded.push(span);
         }
     }
-    if let Some(span) = unbounded {
+    for span in unbounded {
         diags.push(
             Diagnostic::error(Code::Unbounded, span, format!("reward `{}` is unbounded: this value has no finite range", program.name))
                 .label("range is infinite")

@@ -367,30 +367,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         let stage0 = self.b.ins().load(types::I32, self.flags, stage_at, 0);
         let count0 = self.b.ins().load(types::I32, self.flags, count_at, 0);
 
-        // 1. Hold: the current stage's hold condition failing sends it back.
-        let mut stage = stage0;
-        let mut count = count0;
-        let mut regressed = self.b.ins().iconst(types::I8, 0);
-        for (s, st) in spec.stages.iter().enumerate() {
-            if let Some((hold, target)) = st.hold {
-                let here = self.b.ins().icmp_imm_u(IntCC::Equal, stage, s as i64);
-                let h = self.v(hold);
-                let held = self.truthy(h);
-                let lost = self.b.ins().bnot(held);
-                let lost = self.b.ins().band(here, lost);
-                let t = self.b.ins().iconst(types::I32, i64::from(target));
-                let z = self.b.ins().iconst(types::I32, 0);
-                stage = self.b.ins().select(lost, t, stage);
-                count = self.b.ins().select(lost, z, count);
-                regressed = self.b.ins().bor(regressed, lost);
-            }
-        }
-
-        // 2. Cascade: advance while the current stage's gate holds long enough.
+        // Bonuses paid (or taken back) this step, per stage, from +0.0.
         let stage_var = self.b.declare_var(types::I32);
         let count_var = self.b.declare_var(types::I32);
-        self.b.def_var(stage_var, stage);
-        self.b.def_var(count_var, count);
         let bonus_vars: Vec<Option<Variable>> = spec
             .stages
             .iter()
@@ -403,6 +382,41 @@ impl<'a, 'b> Translator<'a, 'b> {
                 })
             })
             .collect();
+
+        // 1. Hold: the current stage's hold condition failing sends it back
+        // and takes back the bonuses of the stages in between (branch-free:
+        // at most one stage matches).
+        let mut stage = stage0;
+        let mut count = count0;
+        let mut regressed = self.b.ins().iconst(types::I8, 0);
+        for (s, st) in spec.stages.iter().enumerate() {
+            if let Some((hold, target)) = st.hold {
+                let here = self.b.ins().icmp_imm_u(IntCC::Equal, stage0, s as i64);
+                let h = self.v(hold);
+                let held = self.truthy(h);
+                let lost = self.b.ins().bnot(held);
+                let lost = self.b.ins().band(here, lost);
+                for j in target as usize..s {
+                    if let (Some(var), Some(b)) = (bonus_vars[j], spec.stages[j].bonus) {
+                        let bv = self.v(b);
+                        let zero = self.f64c(0.0);
+                        let taken = self.b.ins().select(lost, bv, zero);
+                        let cur = self.b.use_var(var);
+                        let next = self.b.ins().fsub(cur, taken);
+                        self.b.def_var(var, next);
+                    }
+                }
+                let t = self.b.ins().iconst(types::I32, i64::from(target));
+                let z = self.b.ins().iconst(types::I32, 0);
+                stage = self.b.ins().select(lost, t, stage);
+                count = self.b.ins().select(lost, z, count);
+                regressed = self.b.ins().bor(regressed, lost);
+            }
+        }
+
+        // 2. Cascade: advance while the current stage's gate holds long enough.
+        self.b.def_var(stage_var, stage);
+        self.b.def_var(count_var, count);
         let head = self.b.create_block();
         let after = self.b.create_block();
         self.b.ins().jump(head, &[]);
@@ -442,7 +456,9 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.b.switch_to_block(advance);
                 if let (Some(var), Some(bonus)) = (bonus_vars[s], st_spec.bonus) {
                     let v = self.v(bonus);
-                    self.b.def_var(var, v);
+                    let cur = self.b.use_var(var);
+                    let paid = self.b.ins().fadd(cur, v);
+                    self.b.def_var(var, paid);
                 }
                 let s1 = self.b.ins().iconst(types::I32, s as i64 + 1);
                 let z = self.b.ins().iconst(types::I32, 0);
@@ -491,8 +507,13 @@ impl<'a, 'b> Translator<'a, 'b> {
             let x = self.v(sv);
             reward = self.b.ins().select(success, x, reward);
         }
+        // Finite iff reward - reward and every t - t are 0 (NaN otherwise).
         let zero = self.f64c(0.0);
-        let d = self.b.ins().fsub(reward, reward);
+        let mut d = self.b.ins().fsub(reward, reward);
+        for t in &terms {
+            let dt = self.b.ins().fsub(*t, *t);
+            d = self.b.ins().fadd(d, dt);
+        }
         let finite = self.b.ins().fcmp(FloatCC::Equal, d, zero);
         let store = self.b.create_block();
         self.b.ins().brif(finite, store, &[], invalid, &[]);

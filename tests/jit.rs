@@ -7,7 +7,7 @@ mod common;
 use common::{Rng, compile_ok};
 use rwd::interp::{Interpreter, OutputValue, StageState};
 use rwd::ir::Program;
-use rwd::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitProgram, RewardBatch};
+use rwd::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitProgram, RewardBatch, Tier};
 
 /// Random observations for a program's layout: quaternions near unit,
 /// bools 0/1, other values in a small box so gates open and close; now and
@@ -41,7 +41,11 @@ fn same(a: f64, b: f64) -> bool {
 /// Runs `steps` batch steps of `n` environments through both back ends and
 /// asserts identical results, state and flags at every step.
 pub fn assert_reward_agreement(p: &Program, n: usize, steps: usize, seed: u64) {
-    let jit = JitProgram::compile(p).expect("JIT compiles");
+    assert_reward_agreement_at(p, n, steps, seed, Tier::Optimized);
+}
+
+pub fn assert_reward_agreement_at(p: &Program, n: usize, steps: usize, seed: u64, tier: Tier) {
+    let jit = JitProgram::compile_tier(p, tier).expect("JIT compiles");
     let mut rng = Rng(seed);
     let mut jstate = BatchState::new(n);
     let mut istates = vec![StageState::default(); n];
@@ -124,6 +128,21 @@ fn examples_agree() {
         }
     }
     assert!(count >= 1);
+}
+
+#[test]
+fn fast_tier_agrees_on_examples() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    for entry in std::fs::read_dir(dir).expect("examples dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|x| x != "rwd") {
+            continue;
+        }
+        let c = compile_ok(&std::fs::read_to_string(&path).expect("readable"));
+        for p in c.programs.iter().filter(|p| p.reward.is_some()) {
+            assert_reward_agreement_at(p, 32, 20, 5, Tier::Fast);
+        }
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@ pub mod baselines;
 
 use crate::interp::{Interpreter, StageState};
 use crate::ir::Program;
-use crate::jit::{BatchState, JitProgram, RewardBatch};
+use crate::jit::{BatchState, JitProgram, RewardBatch, Tier};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -14,6 +14,8 @@ pub struct BatchTiming {
     pub batch: usize,
     pub interp_ns: f64,
     pub jit_ns: f64,
+    /// The same with [`Tier::Fast`] code.
+    pub jit_fast_ns: f64,
     pub rust_ns: Option<f64>,
 }
 
@@ -22,8 +24,10 @@ pub struct Report {
     pub program: String,
     /// Median microseconds from source text to a checked, lowered program.
     pub front_us: f64,
-    /// Median microseconds from IR to callable native code.
+    /// Median microseconds from IR to callable native code (optimised tier).
     pub jit_us: f64,
+    /// The same for the fast-compiling tier.
+    pub jit_fast_us: f64,
     pub timings: Vec<BatchTiming>,
     /// Environment-steps on which the baseline was checked against the interpreter.
     pub baseline_checked: Option<usize>,
@@ -131,6 +135,7 @@ pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batc
     let reps = if budget < Duration::from_millis(300) { 5 } else { 21 };
     let mut front = Vec::new();
     let mut jit_times = Vec::new();
+    let mut fast_times = Vec::new();
     for _ in 0..reps {
         let start = Instant::now();
         let c2 = crate::compile(name, text);
@@ -140,8 +145,13 @@ pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batc
         let jit = JitProgram::compile(p2).map_err(|e| e.to_string())?;
         jit_times.push(start.elapsed().as_secs_f64() * 1e6);
         drop(jit);
+        let start = Instant::now();
+        let fast = JitProgram::compile_tier(p2, Tier::Fast).map_err(|e| e.to_string())?;
+        fast_times.push(start.elapsed().as_secs_f64() * 1e6);
+        drop(fast);
     }
     let jit = JitProgram::compile(p).map_err(|e| e.to_string())?;
+    let jit_fast = JitProgram::compile_tier(p, Tier::Fast).map_err(|e| e.to_string())?;
     let baseline = baselines::for_program(p);
     let baseline_checked = match &baseline {
         Some(b) => Some(check_baseline(p, b)?),
@@ -158,6 +168,10 @@ pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batc
         let jit_ns = time_per_env_step(n, budget, |call| {
             let _ = jit.eval_reward(&data[call % 4], &mut state, &mut out);
         });
+        let mut state = BatchState::new(n);
+        let jit_fast_ns = time_per_env_step(n, budget, |call| {
+            let _ = jit_fast.eval_reward(&data[call % 4], &mut state, &mut out);
+        });
         let mut interp = Interpreter::new(p);
         let mut istates = vec![StageState::default(); n];
         let interp_ns = time_per_env_step(n, budget, |call| {
@@ -170,35 +184,38 @@ pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batc
             let mut state = BatchState::new(n);
             time_per_env_step(n, budget, |call| b(&data[call % 4], &mut state, &mut out))
         });
-        timings.push(BatchTiming { batch: n, interp_ns, jit_ns, rust_ns });
+        timings.push(BatchTiming { batch: n, interp_ns, jit_ns, jit_fast_ns, rust_ns });
     }
-    Ok(Report { program: p.name.clone(), front_us: median(front), jit_us: median(jit_times), timings, baseline_checked })
+    Ok(Report { program: p.name.clone(), front_us: median(front), jit_us: median(jit_times), jit_fast_us: median(fast_times), timings, baseline_checked })
 }
 
 /// The report as a table with the ratios the targets are stated in.
 pub fn render(r: &Report) -> String {
     let mut s = format!(
-        "{}: compile {:.0} us (front end {:.0} us + JIT {:.0} us)\n",
+        "{}: source to native code {:.0} us optimised, {:.0} us fast tier (front end {:.0} us + JIT {:.0} / {:.0} us)\n",
         r.program,
         r.front_us + r.jit_us,
+        r.front_us + r.jit_fast_us,
         r.front_us,
-        r.jit_us
+        r.jit_us,
+        r.jit_fast_us
     );
     if let Some(n) = r.baseline_checked {
         s.push_str(&format!("  hand-written Rust baseline agrees with the interpreter on {n} env-steps\n"));
     }
     s.push_str(&format!(
-        "  {:>6} {:>12} {:>10} {:>10} {:>14} {:>12}\n",
-        "batch", "interp ns", "jit ns", "rust ns", "interp/jit", "jit/rust"
+        "  {:>6} {:>10} {:>9} {:>9} {:>9} {:>11} {:>9}\n",
+        "batch", "interp ns", "jit ns", "fast ns", "rust ns", "interp/jit", "jit/rust"
     ));
     for t in &r.timings {
         let rust = t.rust_ns.map_or("-".to_string(), |x| format!("{x:.1}"));
         let ratio = t.rust_ns.map_or("-".to_string(), |x| format!("{:.2}x", t.jit_ns / x));
         s.push_str(&format!(
-            "  {:>6} {:>12.1} {:>10.1} {:>10} {:>13.1}x {:>12}\n",
+            "  {:>6} {:>10.1} {:>9.1} {:>9.1} {:>9} {:>10.1}x {:>9}\n",
             t.batch,
             t.interp_ns,
             t.jit_ns,
+            t.jit_fast_ns,
             rust,
             t.interp_ns / t.jit_ns,
             ratio

@@ -50,7 +50,9 @@ impl Lowerer<'_> {
         let (zero, one) = (self.konst_pub(0.0), self.konst_pub(1.0));
         let positive = self.emit_pub(Inst::Compare(Cmp::Gt, m, zero));
         let safe_m = self.emit_pub(Inst::Select(positive, m, one));
-        let scaled: Vec<Value> = q.iter().map(|c| self.bin_pub(Bin::Div, *c, safe_m)).collect();
+        // One division and four multiplications instead of four divisions.
+        let inv_m = self.bin_pub(Bin::Div, one, safe_m);
+        let scaled: Vec<Value> = q.iter().map(|c| self.mul(*c, inv_m)).collect();
         let squares: Vec<Value> = scaled.iter().map(|c| self.mul(*c, *c)).collect();
         let s01 = self.add(squares[0], squares[1]);
         let s012 = self.add(s01, squares[2]);
@@ -61,9 +63,10 @@ impl Lowerer<'_> {
         let big = self.emit_pub(Inst::Compare(Cmp::Gt, norm, eps));
         let finite = self.emit_pub(Inst::Compare(Cmp::Lt, norm, inf));
         let ok = self.emit_pub(Inst::And(big, finite));
+        let inv_n = self.bin_pub(Bin::Div, one, n);
         let mut out = [q[0]; 4];
         for k in 0..4 {
-            let unit = self.bin_pub(Bin::Div, scaled[k], n);
+            let unit = self.mul(scaled[k], inv_n);
             out[k] = self.emit_pub(Inst::Select(ok, unit, if k == 0 { one } else { zero }));
         }
         out

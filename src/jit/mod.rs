@@ -163,12 +163,35 @@ fn symbolize(clif: &str, symbols: &[(usize, String)]) -> String {
     out
 }
 
+/// How hard Cranelift works: the trade between compile time and code speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tier {
+    /// Optimised code (`opt_level=speed`, backtracking register allocator):
+    /// for training, where a reward runs millions of times.
+    #[default]
+    Optimized,
+    /// Quick compilation (`opt_level=none`, single-pass register allocator):
+    /// for a model's repair loop, where a program may run only a few times.
+    Fast,
+}
+
 impl JitProgram {
-    /// Compiles a program to native code.
+    /// Compiles a program to optimised native code.
     pub fn compile(program: &Program) -> Result<JitProgram, JitError> {
+        Self::compile_tier(program, Tier::Optimized)
+    }
+
+    /// Compiles a program at a chosen tier.
+    pub fn compile_tier(program: &Program, tier: Tier) -> Result<JitProgram, JitError> {
         let mut flags = settings::builder();
         let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| JitError::Host(e.to_string()));
-        set(&mut flags, "opt_level", "speed")?;
+        match tier {
+            Tier::Optimized => set(&mut flags, "opt_level", "speed")?,
+            Tier::Fast => {
+                set(&mut flags, "opt_level", "none")?;
+                set(&mut flags, "regalloc_algorithm", "single_pass")?;
+            }
+        }
         set(&mut flags, "use_colocated_libcalls", "false")?;
         set(&mut flags, "is_pic", "false")?;
         let isa = cranelift_native::builder()

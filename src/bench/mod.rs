@@ -189,6 +189,63 @@ pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batc
     Ok(Report { program: p.name.clone(), front_us: median(front), jit_us: median(jit_times), jit_fast_us: median(fast_times), timings, baseline_checked })
 }
 
+/// Source-to-native compile latency of every program in one file.
+#[derive(Debug, Clone)]
+pub struct CompileLatency {
+    pub file: String,
+    pub programs: usize,
+    /// Median microseconds: front end, then all programs JIT-compiled.
+    pub front_us: f64,
+    pub jit_us: f64,
+    pub jit_fast_us: f64,
+}
+
+/// Measures [`CompileLatency`] over `reps` repetitions (median).
+pub fn compile_latency(name: &str, text: &str, reps: usize) -> Result<CompileLatency, String> {
+    let (mut front, mut jit, mut fast) = (Vec::new(), Vec::new(), Vec::new());
+    let mut programs = 0;
+    for _ in 0..reps.max(1) {
+        let start = Instant::now();
+        let c = crate::compile(name, text);
+        front.push(start.elapsed().as_secs_f64() * 1e6);
+        if c.has_errors() {
+            return Err(format!("`{name}` does not compile"));
+        }
+        programs = c.programs.len();
+        let start = Instant::now();
+        for p in &c.programs {
+            drop(JitProgram::compile(p).map_err(|e| e.to_string())?);
+        }
+        jit.push(start.elapsed().as_secs_f64() * 1e6);
+        let start = Instant::now();
+        for p in &c.programs {
+            drop(JitProgram::compile_tier(p, Tier::Fast).map_err(|e| e.to_string())?);
+        }
+        fast.push(start.elapsed().as_secs_f64() * 1e6);
+    }
+    Ok(CompileLatency { file: name.to_string(), programs, front_us: median(front), jit_us: median(jit), jit_fast_us: median(fast) })
+}
+
+/// Compile latencies as a table; per program, since a target is per program.
+pub fn render_latency(rows: &[CompileLatency]) -> String {
+    let mut s = format!(
+        "{:<32} {:>8} {:>12} {:>14} {:>14}\n",
+        "file", "programs", "front us", "+jit us/prog", "+fast us/prog"
+    );
+    for r in rows {
+        let n = r.programs.max(1) as f64;
+        s.push_str(&format!(
+            "{:<32} {:>8} {:>12.0} {:>14.0} {:>14.0}\n",
+            r.file,
+            r.programs,
+            r.front_us,
+            (r.front_us + r.jit_us) / n,
+            (r.front_us + r.jit_fast_us) / n
+        ));
+    }
+    s
+}
+
 /// The report as a table with the ratios the targets are stated in.
 pub fn render(r: &Report) -> String {
     let mut s = format!(

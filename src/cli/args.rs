@@ -5,7 +5,7 @@ use super::CliError;
 /// Flags that take a value.
 const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend"];
 /// Flags that stand alone.
-const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick"];
+const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick", "--compile"];
 
 #[derive(Debug, Default)]
 pub struct Args {

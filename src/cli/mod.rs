@@ -24,6 +24,7 @@ usage:
                                                  one JSON array per line; one JSON result per step
   rwd bench FILE [--program NAME] [--quick]      ns per environment-step: interpreter, JIT and
                                                  (for known rewards) hand-written Rust
+  rwd bench --compile FILE... [--quick]          source-to-native compile latency per program
   rwd explain CODE                               explain a diagnostic code (E0031)
   rwd fmt FILE [--write | --check] [--color]     format a program
   rwd demo [--examples DIR]                      compile every shipped example and run

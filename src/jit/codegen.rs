@@ -6,6 +6,7 @@
 //! [`super::BatchArgs`] for the fields and their layout.
 
 use super::host;
+use super::sink;
 use crate::builtins::{Math1, Math2};
 use crate::ir::{Bin, Cmp, Inst, Program, Stmt};
 use cranelift::prelude::*;
@@ -173,7 +174,54 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     fn translate_block(&mut self, stmts: &[Stmt], slots: &[Value], stage: Option<Value>) {
+        let refs: Vec<&Stmt> = stmts.iter().collect();
+        self.translate_stmts(&refs, slots, stage);
+    }
+
+    /// The post block, with each gated term's value computed only when its
+    /// `when` holds: the statements that only that value needs (its
+    /// exclusive cone) are sunk into a conditional block. The select would
+    /// discard them otherwise, so results are unchanged; the work is skipped,
+    /// as a hand-written `if` would skip it.
+    fn translate_post(&mut self, stmts: &[Stmt], slots: &[Value], stage: Value) {
+        let program = self.program;
+        let Some(spec) = &program.reward else {
+            return self.translate_block(stmts, slots, Some(stage));
+        };
+        let term_selects: Vec<u32> = spec.terms.iter().map(|t| t.value.0).collect();
+        let cones = sink::cones(program, stmts, &term_selects);
+        let mut pending: Vec<&Stmt> = Vec::new();
         for s in stmts {
+            if cones.sunk.contains(&s.dest.0) {
+                continue;
+            }
+            let Some(cone) = cones.by_select.get(&s.dest.0) else {
+                pending.push(s);
+                continue;
+            };
+            self.translate_stmts(&pending, slots, Some(stage));
+            pending.clear();
+            let Inst::Select(c, a, b) = s.inst else { unreachable!("cones are built for selects only") };
+            let cond = self.v(c);
+            let t = self.truthy(cond);
+            let then = self.b.create_block();
+            let merge = self.b.create_block();
+            let merged = self.b.append_block_param(merge, types::F64);
+            let otherwise = self.v(b);
+            self.b.ins().brif(t, then, &[], merge, &[codegen::ir::BlockArg::Value(otherwise)]);
+            self.b.switch_to_block(then);
+            let body: Vec<&Stmt> = stmts.iter().filter(|x| cone.contains(&x.dest.0)).collect();
+            self.translate_stmts(&body, slots, Some(stage));
+            let value = self.v(a);
+            self.b.ins().jump(merge, &[codegen::ir::BlockArg::Value(value)]);
+            self.b.switch_to_block(merge);
+            self.values.insert(s.dest.0, merged);
+        }
+        self.translate_stmts(&pending, slots, Some(stage));
+    }
+
+    fn translate_stmts(&mut self, stmts: &[&Stmt], slots: &[Value], stage: Option<Value>) {
+        for s in stmts.iter().copied() {
             let d = s.dest.0;
             let r = match &s.inst {
                 Inst::Const(c) => self.f64c(*c),
@@ -475,7 +523,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let stage = self.b.use_var(stage_var);
         let count = self.b.use_var(count_var);
         let program = self.program;
-        self.translate_block(&program.post, &slots, Some(stage));
+        self.translate_post(&program.post, &slots, stage);
         let mut shape = self.f64c(0.0);
         for (s, st_spec) in spec.stages.iter().enumerate() {
             let here = self.b.ins().icmp_imm_u(IntCC::Equal, stage, s as i64);

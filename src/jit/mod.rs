@@ -12,6 +12,7 @@
 //! functions through `extern "C"` host symbols (see `host.rs`).
 
 mod codegen;
+mod sink;
 mod host;
 
 use crate::check::hir::ProgramKind;

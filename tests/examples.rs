@@ -99,3 +99,14 @@ fn check_episodes_run_in_both_back_ends() {
         }
     }
 }
+
+#[test]
+fn readme_programs_compile() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let blocks: Vec<&str> = readme.split("```rwd\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+    assert!(!blocks.is_empty(), "the README shows a program");
+    for b in blocks {
+        let c = rwd::compile("README.md", b);
+        assert!(c.diagnostics.is_empty(), "{}", rwd::diag::render::render_human(&c.diagnostics, &c.sources, rwd::diag::render::Style::Plain));
+    }
+}

@@ -1,0 +1,95 @@
+//! The `rwd` binary end to end: exit codes, streams and formats a user (or
+//! a model's harness) relies on.
+
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn rwd(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rwd")).args(args).current_dir(ROOT).output().expect("rwd runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn temp(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("rwd-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    path.display().to_string()
+}
+
+#[test]
+fn eval_is_identical_in_both_back_ends() {
+    let args = ["eval", "examples/organize_toolbox.rwd", "--obs", "examples/episodes/close_lid.jsonl", "--reward", "close_lid"];
+    let (code, jit, _) = rwd(&[&args[..], &["--backend", "jit"]].concat());
+    let (code2, interp, _) = rwd(&[&args[..], &["--backend", "interp"]].concat());
+    assert_eq!((code, code2), (0, 0));
+    assert_eq!(jit, interp);
+    assert_eq!(jit.lines().count(), 46);
+    let last: serde_json::Value = serde_json::from_str(jit.lines().last().expect("a line")).expect("JSON");
+    assert_eq!(last["success"], true);
+    assert_eq!(last["stage_name"], "done");
+}
+
+#[test]
+fn check_reports_json_diagnostics_and_exit_code() {
+    let path = temp("bad.rwd", "scene s { g: Gripper  c: Object }\ncheck k { d = distance(g, c) < 0.02 }\n");
+    let (code, out, _) = rwd(&["check", &path, "--format", "json"]);
+    assert_eq!(code, 1);
+    let diags: serde_json::Value = serde_json::from_str(&out).expect("JSON array");
+    assert_eq!(diags[0]["code"], "E0034");
+    assert_eq!(diags[0]["line"], 2);
+    assert_eq!(diags[0]["suggestion"]["replacement"], "0.02m");
+}
+
+#[test]
+fn layout_names_every_field_read() {
+    let (code, out, _) = rwd(&["compile", "examples/pick_cube.rwd", "--emit", "layout"]);
+    assert_eq!(code, 0);
+    let layout: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(layout["width"], 19);
+    let fields: Vec<String> = layout["fields"].as_array().expect("fields").iter().map(|f| format!("{}.{}", f["entity"].as_str().unwrap_or("-"), f["field"].as_str().unwrap_or(""))).collect();
+    assert_eq!(fields, ["gripper.pos", "gripper.grasp", "cube.pos", "cube.rot", "cube.half", "goal.pos", "-.arm_speed", "-.arm_speed_max"]);
+}
+
+#[test]
+fn bad_observations_are_clear_errors_or_flagged_steps() {
+    let prog = "examples/pick_cube.rwd";
+    let short = temp("short.jsonl", "[1, 2, 3]\n");
+    let (code, _, err) = rwd(&["eval", prog, "--obs", &short]);
+    assert_eq!(code, 1);
+    assert!(err.contains("short.jsonl:1:") && err.contains("3 values") && err.contains("reads 19"), "{err}");
+    let mut row = vec!["0.1"; 19];
+    row[0] = "\"NaN\"";
+    let nan = temp("nan.jsonl", &format!("[{}]\n", row.join(",")));
+    let (code, out, _) = rwd(&["eval", prog, "--obs", &nan]);
+    assert_eq!(code, 0);
+    let step: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert_eq!(step["valid"], false);
+    assert!(step["error"].as_str().is_some_and(|e| e.contains("gripper.pos[0]")), "{step}");
+    let (code, _, err) = rwd(&["eval", prog, "--obs", "no/such/file.jsonl"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot read `no/such/file.jsonl`"), "{err}");
+}
+
+#[test]
+fn explain_fmt_and_usage() {
+    let (code, out, _) = rwd(&["explain", "E0031"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("E0031: unit mismatch"));
+    assert_eq!(rwd(&["explain", "E9999"]).0, 1);
+    let messy = temp("messy.rwd", "scene s{g:Gripper}\ncheck c{x=g.pos.z}\n");
+    let (code, out, _) = rwd(&["fmt", &messy]);
+    assert_eq!(code, 0);
+    assert!(out.contains("scene s {\n    g: Gripper\n}"), "{out}");
+    assert_eq!(rwd(&["fmt", &messy, "--check"]).0, 1);
+    assert_eq!(rwd(&["frobnicate"]).0, 2);
+    assert_eq!(rwd(&["compile", "examples/pick_cube.rwd"]).0, 2, "--emit is required");
+}
+
+#[test]
+fn clif_is_printed() {
+    let (code, out, _) = rwd(&["compile", "examples/pick_cube.rwd", "--emit", "clif"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("function") && out.contains("%rwd_tanh"), "{}", &out[..out.len().min(300)]);
+}

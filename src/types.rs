@@ -72,17 +72,25 @@ impl Dim {
     pub const ANGULAR_SPEED: Dim = Dim { length: 0, angle: 1, time: -1, var: 0 };
     pub const VAR: Dim = Dim { length: 0, angle: 0, time: 0, var: 1 };
 
-    pub fn mul(self, o: Dim) -> Dim {
-        Dim {
-            length: self.length.saturating_add(o.length),
-            angle: self.angle.saturating_add(o.angle),
-            time: self.time.saturating_add(o.time),
-            var: self.var.saturating_add(o.var),
-        }
+    /// The dimension of a product; `None` if an exponent leaves the i8
+    /// range (only absurd programs get there; the checker reports E0031).
+    pub fn checked_mul(self, o: Dim) -> Option<Dim> {
+        Some(Dim {
+            length: self.length.checked_add(o.length)?,
+            angle: self.angle.checked_add(o.angle)?,
+            time: self.time.checked_add(o.time)?,
+            var: self.var.checked_add(o.var)?,
+        })
     }
 
-    pub fn div(self, o: Dim) -> Dim {
-        self.mul(Dim { length: -o.length, angle: -o.angle, time: -o.time, var: -o.var })
+    /// The dimension of a quotient; `None` if an exponent leaves the i8 range.
+    pub fn checked_div(self, o: Dim) -> Option<Dim> {
+        Some(Dim {
+            length: self.length.checked_sub(o.length)?,
+            angle: self.angle.checked_sub(o.angle)?,
+            time: self.time.checked_sub(o.time)?,
+            var: self.var.checked_sub(o.var)?,
+        })
     }
 
     /// Square root, if every exponent is even.
@@ -95,14 +103,15 @@ impl Dim {
         self == Dim::NONE
     }
 
-    /// Replaces the `quantity` variable by a concrete dimension.
-    pub fn substitute(self, var: Dim) -> Dim {
+    /// Replaces the `quantity` variable by a concrete dimension; `None` if
+    /// an exponent leaves the i8 range.
+    pub fn substitute(self, var: Dim) -> Option<Dim> {
         let base = Dim { var: 0, ..self };
         let mut out = base;
         for _ in 0..self.var.unsigned_abs() {
-            out = if self.var > 0 { out.mul(var) } else { out.div(var) };
+            out = if self.var > 0 { out.checked_mul(var)? } else { out.checked_div(var)? };
         }
-        out
+        Some(out)
     }
 
     /// The SI unit symbol, e.g. `m`, `rad`, `m/s`, `` (dimensionless).
@@ -110,11 +119,11 @@ impl Dim {
         let mut num = Vec::new();
         let mut den = Vec::new();
         for (sym, e) in [("m", self.length), ("rad", self.angle), ("s", self.time), ("Q", self.var)] {
-            let part = |e: i8| if e == 1 { sym.to_string() } else { format!("{sym}^{e}") };
+            let part = |e: i16| if e == 1 { sym.to_string() } else { format!("{sym}^{e}") };
             if e > 0 {
-                num.push(part(e));
+                num.push(part(i16::from(e)));
             } else if e < 0 {
-                den.push(part(-e));
+                den.push(part(-i16::from(e)));
             }
         }
         match (num.is_empty(), den.is_empty()) {
@@ -322,13 +331,14 @@ impl Ty {
         "Drawer", "Hinged", "Site",
     ];
 
-    /// Replaces the `quantity` variable in this type.
-    pub fn substitute(self, var: Dim) -> Ty {
-        match self {
-            Ty::Scalar(d) => Ty::Scalar(d.substitute(var)),
-            Ty::Vec3(d) => Ty::Vec3(d.substitute(var)),
+    /// Replaces the `quantity` variable in this type; `None` if a dimension
+    /// exponent leaves the i8 range.
+    pub fn substitute(self, var: Dim) -> Option<Ty> {
+        Some(match self {
+            Ty::Scalar(d) => Ty::Scalar(d.substitute(var)?),
+            Ty::Vec3(d) => Ty::Vec3(d.substitute(var)?),
             other => other,
-        }
+        })
     }
 }
 
@@ -336,10 +346,12 @@ impl fmt::Display for Ty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Ty::Scalar(d) if d.is_none() => f.write_str("scalar"),
+            Ty::Scalar(d) if *d == Dim::ANGULAR_SPEED => f.write_str("angular_speed"),
             Ty::Scalar(d) => write!(f, "{d}"),
             Ty::Bool => f.write_str("bool"),
             Ty::Vec3(d) if *d == Dim::LENGTH => f.write_str("vec3"),
             Ty::Vec3(d) if d.is_none() => f.write_str("direction"),
+            Ty::Vec3(d) if *d == Dim::SPEED => f.write_str("velocity"),
             Ty::Vec3(d) => write!(f, "vec3 of {d}"),
             Ty::Quat => f.write_str("quat"),
             Ty::Pose => f.write_str("pose"),
@@ -359,13 +371,37 @@ mod tests {
 
     #[test]
     fn dims_combine_by_exponent() {
-        assert_eq!(Dim::LENGTH.div(Dim::TIME), Dim::SPEED);
-        assert_eq!(Dim::LENGTH.div(Dim::LENGTH), Dim::NONE);
-        assert_eq!(Dim::LENGTH.mul(Dim::LENGTH).sqrt(), Some(Dim::LENGTH));
+        assert_eq!(Dim::LENGTH.checked_div(Dim::TIME), Some(Dim::SPEED));
+        assert_eq!(Dim::LENGTH.checked_div(Dim::LENGTH), Some(Dim::NONE));
+        assert_eq!(Dim::LENGTH.checked_mul(Dim::LENGTH).and_then(Dim::sqrt), Some(Dim::LENGTH));
         assert_eq!(Dim::LENGTH.sqrt(), None);
         assert_eq!(Dim::SPEED.unit_symbol(), "m/s");
-        assert_eq!(Dim::VAR.div(Dim::LENGTH).substitute(Dim::LENGTH), Dim::NONE);
-        assert_eq!(Dim::VAR.mul(Dim::VAR).substitute(Dim::ANGLE), Dim { angle: 2, ..Dim::NONE });
+        assert_eq!(Dim::VAR.checked_div(Dim::LENGTH).and_then(|d| d.substitute(Dim::LENGTH)), Some(Dim::NONE));
+        assert_eq!(Dim::VAR.checked_mul(Dim::VAR).and_then(|d| d.substitute(Dim::ANGLE)), Some(Dim { angle: 2, ..Dim::NONE }));
+    }
+
+    #[test]
+    fn dim_exponents_never_wrap_or_saturate() {
+        let big = Dim { length: 127, ..Dim::NONE };
+        assert_eq!(big.checked_mul(Dim::LENGTH), None);
+        assert_eq!(Dim { length: -128, ..Dim::NONE }.checked_div(Dim::LENGTH), None);
+        assert_eq!(Dim::NONE.checked_div(Dim { length: -128, ..Dim::NONE }), None);
+        assert_eq!(Dim { length: -128, ..Dim::NONE }.unit_symbol(), "1/m^128");
+        assert_eq!(Dim { var: 2, ..Dim::NONE }.substitute(big), None);
+    }
+
+    #[test]
+    fn types_print_as_written() {
+        assert_eq!(Ty::Vec3(Dim::LENGTH).to_string(), "vec3");
+        assert_eq!(Ty::Vec3(Dim::NONE).to_string(), "direction");
+        assert_eq!(Ty::Vec3(Dim::SPEED).to_string(), "velocity");
+        for name in Ty::NAMES {
+            let arg = matches!(*name, "points" | "trace").then_some(4);
+            let written = if arg.is_some() { format!("{name}(4)") } else { name.to_string() };
+            assert_eq!(Ty::parse(name, arg).map(|t| t.to_string()), Some(written));
+        }
+        // Types without a name of their own.
+        assert_eq!(Ty::Vec3(Dim::ANGLE).to_string(), "vec3 of angle");
     }
 
     #[test]

@@ -16,6 +16,8 @@ enum Mismatch {
     Unit { want: Dim },
     MissingUnit { want: Dim },
     Count(String),
+    /// The result's dimension has an exponent outside the i8 range.
+    DimRange,
 }
 
 impl<'a> Checker<'a> {
@@ -110,6 +112,10 @@ impl<'a> Checker<'a> {
                 return;
             }
             Mismatch::Count(msg) => Diagnostic::error(Code::NotConstant, arg.span, format!("{what} {msg}")).label("needs an integer literal 1..=1024"),
+            Mismatch::DimRange => {
+                self.dim_out_of_range(arg.span);
+                return;
+            }
         };
         self.error(diag);
     }
@@ -146,9 +152,14 @@ impl<'a> Checker<'a> {
         if let (TKind::Entity(e), Some(s)) = (&entity.kind, scope.scene) {
             names.extend(self.scenes[s].props.iter().filter(|p| p.owner == Some(*e) && p.ty == Ty::Bool).map(|p| p.name.text.clone()));
         }
+        let help = if names.is_empty() {
+            format!("a {} has no properties to verify", kind.name())
+        } else {
+            format!("known here: {}", names.join(", "))
+        };
         let mut diag = Diagnostic::error(Code::UnknownProperty, name.span, format!("{} has no property \"{prop}\"", kind.name()))
             .label("unknown property")
-            .with_help(format!("known here: {}", names.join(", ")));
+            .with_help(help);
         if let Some(best) = suggest::closest(prop, names.iter().map(String::as_str)) {
             diag = diag.with_suggestion(name.span, format!("\"{best}\""), false);
         }
@@ -175,21 +186,33 @@ impl<'a> Checker<'a> {
         // Bind the `quantity` dimension from the first argument that fixes it.
         let mut var: Option<Dim> = None;
         for ((_, pty), arg) in params.iter().zip(&args) {
-            if let (Some(pd), Some(ad)) = (param_dim(*pty), param_dim(arg.ty)) {
-                if pd.var.abs() == 1 && !is_zero_literal(arg) {
-                    let base = Dim { var: 0, ..pd };
-                    let solved = if pd.var == 1 { ad.div(base) } else { base.div(ad) };
-                    if var.is_none() {
-                        var = Some(solved);
-                    }
-                }
+            if let (Some(pd), Some(ad)) = (param_dim(*pty), param_dim(arg.ty))
+                && pd.var.abs() == 1
+                && !is_zero_literal(arg)
+                && var.is_none()
+            {
+                let base = Dim { var: 0, ..pd };
+                let solved = if pd.var == 1 { ad.checked_div(base) } else { base.checked_div(ad) };
+                let Some(solved) = solved else {
+                    self.dim_out_of_range(arg.span);
+                    return TExpr::error(span);
+                };
+                var = Some(solved);
             }
         }
         let var = var.unwrap_or(Dim::NONE);
         let mut ok = true;
         let mut args = args;
         for (i, ((pname, pty), arg)) in params.iter().zip(args.iter_mut()).enumerate() {
-            let want = pty.substitute(var);
+            // A parameter of an unknown type (E0014 at the definition) takes anything.
+            if pty.is_error() {
+                continue;
+            }
+            let Some(want) = pty.substitute(var) else {
+                self.dim_out_of_range(arg.span);
+                ok = false;
+                continue;
+            };
             let what = format!("argument {} (`{pname}`) of `{}`", i + 1, callee.text);
             if fits_value(want, arg) {
                 coerce_to(want, arg);
@@ -217,7 +240,11 @@ impl<'a> Checker<'a> {
         if !ok {
             return TExpr::error(span);
         }
-        TExpr { kind: TKind::Call { func, args }, ty: ret.substitute(var), span }
+        let Some(ty) = ret.substitute(var) else {
+            self.dim_out_of_range(span);
+            return TExpr::error(span);
+        };
+        TExpr { kind: TKind::Call { func, args }, ty, span }
     }
 
     /// Checks an `include TEMPLATE(args)`: arity and parameter types.
@@ -232,8 +259,10 @@ impl<'a> Checker<'a> {
         }
         let mut tys = Vec::new();
         let mut ok = true;
-        for (p, arg) in template.params.iter().zip(args.iter_mut()) {
-            let want = self.resolve_type(&p.ty);
+        // The parameter types were resolved (and reported) once, where the template is defined.
+        let declared = self.template_params.get(&template.name.text).cloned().unwrap_or_default();
+        for (i, (p, arg)) in template.params.iter().zip(args.iter_mut()).enumerate() {
+            let want = declared.get(i).copied().unwrap_or(Ty::Error);
             if arg.ty.is_error() || want.is_error() {
                 ok = false;
                 continue;
@@ -353,7 +382,10 @@ fn match_sig(sig: &Sig, args: &[TExpr]) -> Result<(Ty, Option<u32>), (usize, Mis
             (P::Pose, Ty::Entity(k)) if k.has_rot() => {}
             (P::Entity(kinds, _), Ty::Entity(k)) if kinds.contains(&k) => {}
             (P::Count, Ty::Scalar(_)) => match arg.kind {
-                TKind::Number(v) if arg.ty == Ty::Scalar(Dim::NONE) && v.fract() == 0.0 && (1.0..=1024.0).contains(&v) => count = Some(v as u32),
+                TKind::Number(_) if arg.ty != Ty::Scalar(Dim::NONE) => {
+                    return err(Mismatch::Count("is a count, and a count takes no unit: write a whole number from 1 to 1024".into()));
+                }
+                TKind::Number(v) if v.fract() == 0.0 && (1.0..=1024.0).contains(&v) => count = Some(v as u32),
                 TKind::Number(v) => return err(Mismatch::Count(format!("must be a whole number from 1 to 1024, not {}", fmt_number(v)))),
                 _ => return err(Mismatch::Count("must be an integer literal (it fixes a size at compile time)".into())),
             },
@@ -367,10 +399,10 @@ fn match_sig(sig: &Sig, args: &[TExpr]) -> Result<(Ty, Option<u32>), (usize, Mis
             Some(d) => Ty::Scalar(d),
             None => return Err((0, Mismatch::Type("a quantity whose dimension has a square root (e.g. an area)".into()))),
         },
-        R::ScalarProduct => Ty::Scalar(vec_dims.iter().fold(Dim::NONE, |a, d| a.mul(*d))),
+        R::ScalarProduct => Ty::Scalar(product(&vec_dims).ok_or((0, Mismatch::DimRange))?),
         R::Vec3(d) => Ty::Vec3(d),
         R::Vec3Same => Ty::Vec3(same.unwrap_or(Dim::NONE)),
-        R::Vec3Product => Ty::Vec3(vec_dims.iter().fold(Dim::NONE, |a, d| a.mul(*d))),
+        R::Vec3Product => Ty::Vec3(product(&vec_dims).ok_or((0, Mismatch::DimRange))?),
         R::Bool => Ty::Bool,
         R::Box => Ty::Box,
         R::Points => Ty::Points(count.unwrap_or(1)),
@@ -378,6 +410,11 @@ fn match_sig(sig: &Sig, args: &[TExpr]) -> Result<(Ty, Option<u32>), (usize, Mis
     };
     let _ = first_dim;
     Ok((ret, count))
+}
+
+/// The dimension of a product of vectors (`dot`, `cross`); `None` out of range.
+fn product(dims: &[Dim]) -> Option<Dim> {
+    dims.iter().try_fold(Dim::NONE, |a, d| a.checked_mul(*d))
 }
 
 fn param_words(p: P) -> String {

@@ -259,30 +259,53 @@ impl<'a> Checker<'a> {
                 }
             },
             BinOp::Mul => match (lhs.ty, rhs.ty) {
-                (Ty::Scalar(a), Ty::Scalar(b)) => Ty::Scalar(a.mul(b)),
-                (Ty::Scalar(a), Ty::Vec3(b)) | (Ty::Vec3(b), Ty::Scalar(a)) => Ty::Vec3(a.mul(b)),
+                (Ty::Scalar(a), Ty::Scalar(b)) => self.dim_in_range(a.checked_mul(b), op_span).map_or(Ty::Error, Ty::Scalar),
+                (Ty::Scalar(a), Ty::Vec3(b)) | (Ty::Vec3(b), Ty::Scalar(a)) => self.dim_in_range(a.checked_mul(b), op_span).map_or(Ty::Error, Ty::Vec3),
                 (l, r) => {
-                    self.error(
-                        Diagnostic::error(Code::TypeMismatch, op_span, format!("cannot multiply {l} by {r}"))
-                            .label("here")
-                            .with_help("use `dot(a, b)` or `cross(a, b)` for two vectors"),
-                    );
+                    let mut diag = Diagnostic::error(Code::TypeMismatch, op_span, format!("cannot multiply {l} by {r}")).label("here");
+                    if let Some(help) = product_help(l, r, "use `dot(a, b)` or `cross(a, b)` for two vectors") {
+                        diag = diag.with_help(help);
+                    }
+                    self.error(diag);
                     Ty::Error
                 }
             },
             BinOp::Div => match (lhs.ty, rhs.ty) {
-                (Ty::Scalar(a), Ty::Scalar(b)) => Ty::Scalar(a.div(b)),
-                (Ty::Vec3(a), Ty::Scalar(b)) => Ty::Vec3(a.div(b)),
+                (Ty::Scalar(a), Ty::Scalar(b)) => self.dim_in_range(a.checked_div(b), op_span).map_or(Ty::Error, Ty::Scalar),
+                (Ty::Vec3(a), Ty::Scalar(b)) => self.dim_in_range(a.checked_div(b), op_span).map_or(Ty::Error, Ty::Vec3),
                 (l, r) => {
-                    self.error(Diagnostic::error(Code::TypeMismatch, op_span, format!("cannot divide {l} by {r}")).label("here"));
+                    let mut diag = Diagnostic::error(Code::TypeMismatch, op_span, format!("cannot divide {l} by {r}")).label("here");
+                    if let Some(help) = product_help(l, r, "a vector can be divided only by a number; compare lengths with `norm(v)`") {
+                        diag = diag.with_help(help);
+                    }
+                    self.error(diag);
                     Ty::Error
                 }
             },
         }
     }
 
+    /// A product's or quotient's dimension, or E0031 at `span` if an exponent
+    /// left the i8 range (`None`).
+    pub fn dim_in_range(&mut self, dim: Option<Dim>, span: Span) -> Option<Dim> {
+        if dim.is_none() {
+            self.dim_out_of_range(span);
+        }
+        dim
+    }
+
+    /// E0031 for a dimension whose exponent is out of range (beyond ±127).
+    pub fn dim_out_of_range(&mut self, span: Span) {
+        self.error(
+            Diagnostic::error(Code::UnitMismatch, span, "dimension exponent out of range")
+                .label("the dimension of this value would have an exponent beyond ±127")
+                .with_help("a real quantity has small exponents (m, m^2, m/s): check the expression"),
+        );
+    }
+
     /// The common dimension of two operands that must agree; reports E0031 or
-    /// E0034 (bare number against a quantity) otherwise.
+    /// E0034 (bare number against a quantity) otherwise. `what` names the
+    /// operator (`` `+` ``) or, in the plural, the operands (`the branches of `if``).
     pub fn same_dim(&mut self, lhs: &TExpr, rhs: &TExpr, what: &str) -> Dim {
         let (Some(a), Some(b)) = (dim_of(lhs.ty), dim_of(rhs.ty)) else { return Dim::NONE };
         if a == b || is_zero_literal(rhs) {
@@ -302,27 +325,41 @@ impl<'a> Checker<'a> {
             self.missing_unit(bare, other, what);
             return other;
         }
+        // The primary label is on the right operand (where the mismatch shows),
+        // the left one is secondary: labels that do not overlap are drawn
+        // under their own operands.
+        let verb = if what.starts_with("the ") { "mix" } else { "mixes" };
         self.error(
-            Diagnostic::error(Code::UnitMismatch, lhs.span.to(rhs.span), format!("{what} mixes {} with {}", a.with_article(), b.with_article()))
-                .with_secondary(lhs.span, format!("{a} ({})", or_none(a)))
-                .with_secondary(rhs.span, format!("{b} ({})", or_none(b))),
+            Diagnostic::error(Code::UnitMismatch, rhs.span, format!("{what} {verb} {} with {}", a.with_article(), b.with_article()))
+                .label(format!("{b} ({})", or_none(b)))
+                .with_secondary(lhs.span, format!("{a} ({})", or_none(a))),
         );
         a
     }
 
     /// E0034 with a suggested unit for a bare number that needs one.
     pub fn missing_unit(&mut self, bare: &TExpr, want: Dim, what: &str) {
-        let unit = match want {
-            Dim::LENGTH => Some("m"),
-            Dim::ANGLE => Some("rad"),
-            Dim::TIME => Some("s"),
+        // The SI unit, and the other units of the same dimension.
+        let units = match want {
+            Dim::LENGTH => Some(("m", "cm, mm")),
+            Dim::ANGLE => Some(("rad", "deg")),
+            Dim::TIME => Some(("s", "ms")),
             _ => None,
         };
         let mut diag = Diagnostic::error(Code::MissingUnit, bare.span, format!("{what}: this number has no unit, but it must be {}", want.with_article()))
             .label(format!("needs a unit of {want}"));
-        if let (Some(unit), TKind::Number(v)) = (unit, &bare.kind) {
-            let text = format!("{}{unit}", fmt_number(*v));
-            diag = diag.with_help(format!("write `{text}` (or the unit you meant: cm, mm, deg, ms)")).with_suggestion(bare.span, text, false);
+        // A literal, possibly negated: `0.02`, `-1.5`.
+        let literal = match &bare.kind {
+            TKind::Number(v) => Some(("", *v)),
+            TKind::Unary(UnOp::Neg, inner) => match inner.kind {
+                TKind::Number(v) => Some(("-", v)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (Some((unit, others)), Some((sign, v))) = (units, literal) {
+            let text = format!("{sign}{}{unit}", fmt_number(v));
+            diag = diag.with_help(format!("write `{text}` (or the unit you meant: {others})")).with_suggestion(bare.span, text, false);
         } else {
             diag = diag.with_help(format!("give it the dimension {want} ({})", want.unit_symbol()));
         }
@@ -342,13 +379,25 @@ impl<'a> Checker<'a> {
             }
             (x, y) => {
                 self.error(
-                    Diagnostic::error(Code::TypeMismatch, a.span.to(b.span), format!("{what} have different types: {x} and {y}"))
-                        .with_secondary(a.span, format!("{x}"))
-                        .with_secondary(b.span, format!("{y}")),
+                    Diagnostic::error(Code::TypeMismatch, b.span, format!("{what} have different types: {x} and {y}"))
+                        .label(format!("{y}"))
+                        .with_secondary(a.span, format!("{x}")),
                 );
                 Ty::Error
             }
         }
+    }
+}
+
+/// Help for `*` or `/` on operands that are not numbers (or a vector on the
+/// wrong side): a bool is not a number; `vectors` is the advice for two vectors.
+fn product_help(l: Ty, r: Ty, vectors: &'static str) -> Option<&'static str> {
+    if l == Ty::Bool || r == Ty::Bool {
+        Some("a bool is not a number: use `if c then 1 else 0`")
+    } else if matches!((l, r), (Ty::Vec3(_), Ty::Vec3(_))) {
+        Some(vectors)
+    } else {
+        None
     }
 }
 
@@ -378,10 +427,12 @@ pub fn is_bare_number(e: &TExpr) -> bool {
     }
 }
 
-/// Shortest text that parses back to the same f64.
+/// Short text that parses back to the same f64: plain digits for everyday
+/// magnitudes (`0.02`, `1500`), an exponent for huge and tiny ones (`1e308`,
+/// `1.5e-7`) instead of hundreds of digits.
 pub fn fmt_number(v: f64) -> String {
-    let s = format!("{v}");
-    if s.contains('e') || s.contains("inf") || s.contains("NaN") { format!("{v:?}") } else { s }
+    let a = v.abs();
+    if v.is_finite() && (a == 0.0 || (1e-5..1e16).contains(&a)) { format!("{v}") } else { format!("{v:?}") }
 }
 
 /// Calls `f` with the callee name of every call in an AST expression.

@@ -39,8 +39,13 @@ pub fn check(user: &[Item], modules: &[Module<'_>]) -> (Checked, Vec<Diagnostic>
     for t in templates {
         cx.check_template(t);
     }
+    // A second scene with a taken name is reported (E0020) and left out, so
+    // it does not make programs without `on` ambiguous.
+    let mut scene_names = std::collections::HashSet::new();
     for item in user {
-        if let Item::Scene(scene) = item {
+        if let Item::Scene(scene) = item
+            && scene_names.insert(scene.name.text.as_str())
+        {
             cx.check_scene(scene);
         }
     }
@@ -79,6 +84,8 @@ pub(crate) struct Checker<'a> {
     fn_index: HashMap<String, usize>,
     fn_asts: Vec<&'a ast::FnDecl>,
     pub templates: HashMap<String, &'a ast::StagesDecl>,
+    /// Each template's parameter types, resolved once by `check_template`.
+    pub template_params: HashMap<String, Vec<Ty>>,
     failures: HashMap<String, (usize, &'a ast::FailureDecl)>,
     /// Top-level names already declared, for E0020.
     globals: HashMap<String, Span>,
@@ -117,6 +124,11 @@ impl Scope {
 impl<'a> Checker<'a> {
     pub fn error(&mut self, diag: Diagnostic) {
         self.diags.push(diag);
+    }
+
+    /// Whether an error was reported after the first `before` diagnostics.
+    pub fn errors_since(&self, before: usize) -> bool {
+        self.diags.get(before..).is_some_and(|new| new.iter().any(Diagnostic::is_error))
     }
 
     fn declare_global(&mut self, name: &ast::Name, what: &str) -> bool {
@@ -191,9 +203,13 @@ impl<'a> Checker<'a> {
             })
             .collect();
         let (order, cyclic) = topo_order(&edges);
+        let mut is_cyclic = vec![false; edges.len()];
+        for &i in &cyclic {
+            is_cyclic[i] = true;
+        }
         for &i in &cyclic {
             let f = self.fn_asts[i];
-            let callee = edges[i].iter().copied().find(|j| cyclic.contains(j)).map(|j| self.fn_asts[j]);
+            let callee = edges[i].iter().copied().find(|&j| is_cyclic[j]).map(|j| self.fn_asts[j]);
             let mut diag = Diagnostic::error(Code::Recursion, f.name.span, format!("`{}` is recursive", f.name.text))
                 .label("this function calls itself through the call chain")
                 .with_help("rwd programs are total: rewrite without recursion");
@@ -202,13 +218,25 @@ impl<'a> Checker<'a> {
             }
             self.error(diag);
         }
-        // Longest call chain, in dependency order (callees come first).
+        // Longest call chain, in dependency order (callees come first). A chain
+        // too deep is reported once, at the function that crosses the limit;
+        // its callers are left out quietly.
         let mut depth = vec![0usize; self.fn_asts.len()];
+        let mut too_deep = vec![false; self.fn_asts.len()];
         for &i in &order {
+            if edges[i].iter().any(|&j| too_deep[j]) {
+                too_deep[i] = true;
+                continue;
+            }
             depth[i] = 1 + edges[i].iter().map(|&j| depth[j]).max().unwrap_or(0);
             if depth[i] > MAX_CALL_DEPTH {
+                too_deep[i] = true;
                 let f = self.fn_asts[i];
-                self.error(Diagnostic::error(Code::Limit, f.name.span, format!("function calls nested deeper than {MAX_CALL_DEPTH}")).label("here"));
+                self.error(
+                    Diagnostic::error(Code::Limit, f.name.span, format!("function calls nested deeper than {MAX_CALL_DEPTH}"))
+                        .label(format!("this call chain is {} functions deep", depth[i]))
+                        .with_help("call fewer functions in a chain: inline some of them"),
+                );
                 continue;
             }
             self.check_fn(self.fn_asts[i]);
@@ -230,10 +258,14 @@ impl<'a> Checker<'a> {
             scope.bind(&p.name.text, ty);
             params.push((p.name.clone(), ty));
         }
-        let body = self.expr(&f.body, &mut scope);
+        let mut body = self.expr(&f.body, &mut scope);
         let mut ret = body.ty;
         if let Some(declared) = &f.ret {
             let want = self.resolve_type(declared);
+            // The literal 0 fits any scalar, as everywhere else.
+            if matches!(want, Ty::Scalar(_)) && expr::is_zero_literal(&body) {
+                body.ty = want;
+            }
             if !want.is_error() && !body.ty.is_error() && want != body.ty {
                 self.error(
                     Diagnostic::error(Code::TypeMismatch, f.body.span, format!("`{}` is declared to return {want}, but its body is {}", f.name.text, body.ty))
@@ -264,11 +296,13 @@ impl<'a> Checker<'a> {
     }
 
     pub fn resolve_type(&mut self, t: &ast::TypeExpr) -> Ty {
-        if let Some((n, span)) = t.arg {
-            if !(1..=1024).contains(&n) {
-                self.error(Diagnostic::error(Code::NotConstant, span, "sizes must be between 1 and 1024").label("here"));
-                return Ty::Error;
-            }
+        if let Some((n, span)) = t.arg
+            && !(1..=1024).contains(&n)
+        {
+            // u64::MAX: the parser's value for a number too large for u64.
+            let message = if n == u64::MAX { "this size is too large: sizes must be between 1 and 1024" } else { "sizes must be between 1 and 1024" };
+            self.error(Diagnostic::error(Code::NotConstant, span, message).label("here"));
+            return Ty::Error;
         }
         match Ty::parse(&t.name.text, t.arg.map(|(n, _)| n)) {
             Some(ty) => ty,
@@ -322,6 +356,15 @@ impl<'a> Checker<'a> {
                 self.error(Diagnostic::error(Code::Duplicate, p.name.span, format!("property `{}` is declared twice", p.name.text)).label("again"));
                 continue;
             }
+            if let (None, Some(e)) = (owner, entities.iter().find(|e| e.name.text == p.name.text)) {
+                self.error(
+                    Diagnostic::error(Code::Duplicate, p.name.span, format!("property `{}` has the name of an entity of this scene", p.name.text))
+                        .label("a second thing named like this")
+                        .with_secondary(e.name.span, "the entity")
+                        .with_help("rename the property, or attach it to an entity: `entity.name: type`"),
+                );
+                continue;
+            }
             if let Some(i) = owner {
                 let kind = entities[i].kind;
                 if kind.stored_fields().iter().any(|f| f.name == p.name.text) || kind.derived_fields().iter().any(|f| f.name == p.name.text) {
@@ -329,14 +372,14 @@ impl<'a> Checker<'a> {
                     continue;
                 }
             }
-            let ty = self.resolve_type(&p.ty);
+            let mut ty = self.resolve_type(&p.ty);
             if matches!(ty, Ty::Entity(_)) {
                 self.error(Diagnostic::error(Code::TypeMismatch, p.ty.span, "a property cannot be an entity; declare it as a scene entity").label("here"));
-                continue;
+                ty = Ty::Error;
             }
-            if !ty.is_error() {
-                props.push(Prop { owner, name: p.name.clone(), ty });
-            }
+            // A property whose type is wrong (reported) still exists, with type
+            // Error, so its uses are not reported as unknown names.
+            props.push(Prop { owner, name: p.name.clone(), ty });
         }
         self.scenes.push(Scene { name: s.name.clone(), entities, props });
     }
@@ -381,6 +424,7 @@ impl<'a> Checker<'a> {
 
     fn check_check(&mut self, c: &'a ast::CheckDecl) {
         let Some(scene) = self.program_scene(c.scene.as_ref(), &c.name) else { return };
+        let diags_before = self.diags.len();
         let mut scope = Scope::new(Some(scene));
         let mut lets = Vec::new();
         let mut outputs: Vec<(ast::Name, TExpr)> = Vec::new();
@@ -406,15 +450,33 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        self.warn_unused_lets(&lets, &outputs.iter().map(|(_, e)| e).collect::<Vec<_>>());
+        // An erroneous expression drops what it read, so a let may look unused.
+        if !self.errors_since(diags_before) {
+            self.warn_unused_lets(&lets, &outputs.iter().map(|(_, e)| e).collect::<Vec<_>>());
+        }
         self.programs.push(Program { name: c.name.clone(), kind: ProgramKind::Check, scene, lets, body: Body::Check(outputs) });
     }
 
     pub fn check_let(&mut self, l: &ast::LetDecl, scope: &mut Scope) -> Let {
         let value = self.expr(&l.value, scope);
-        if let Some((prev, _, _)) = scope.locals.iter().find(|(n, _, _)| *n == l.name.text) {
-            let _ = prev;
+        if scope.locals.iter().any(|(n, _, _)| *n == l.name.text) {
             self.error(Diagnostic::error(Code::Duplicate, l.name.span, format!("`{}` is already bound", l.name.text)).label("second binding"));
+        } else if let Some(s) = scope.scene {
+            // A let would silently hide a scene name (lets are looked up first).
+            let scene = &self.scenes[s];
+            let taken = match scene.entities.iter().find(|e| e.name.text == l.name.text) {
+                Some(e) => Some(("an entity", e.name.span)),
+                None => scene.props.iter().find(|p| p.owner.is_none() && p.name.text == l.name.text).map(|p| ("a property", p.name.span)),
+            };
+            if let Some((what, at)) = taken {
+                let scene_name = scene.name.text.clone();
+                self.error(
+                    Diagnostic::error(Code::Duplicate, l.name.span, format!("`{}` is {what} of scene `{scene_name}`", l.name.text))
+                        .label("this `let` would hide it")
+                        .with_secondary(at, format!("{what} named `{}`", l.name.text))
+                        .with_help("choose another name for the `let`"),
+                );
+            }
         }
         let local = scope.bind(&l.name.text, value.ty);
         Let { local, name: l.name.clone(), value }
@@ -466,7 +528,7 @@ impl<'a> Checker<'a> {
 
 /// Dependency order of a graph given as callee lists (callees before
 /// callers), iteratively so hostile input cannot overflow the stack; and the
-/// nodes on cycles (left out of the order).
+/// nodes on cycles (left out of the order, as are the nodes that call them).
 fn topo_order(edges: &[Vec<usize>]) -> (Vec<usize>, Vec<usize>) {
     // Kahn's algorithm on the reversed graph: a node is ready when all its callees are done.
     let n = edges.len();
@@ -489,26 +551,71 @@ fn topo_order(edges: &[Vec<usize>]) -> (Vec<usize>, Vec<usize>) {
             }
         }
     }
-    let stuck: Vec<usize> = (0..n).filter(|&i| remaining[i] > 0).collect();
     // Only nodes that are really on a cycle (not just callers of one) get E0050.
-    let on_cycle: Vec<usize> = stuck.iter().copied().filter(|&i| reaches(edges, i, i, &stuck)).collect();
+    let on_cycle = if order.len() == n { Vec::new() } else { nodes_on_cycles(edges) };
     (order, on_cycle)
 }
 
-/// Whether `to` is reachable from `from`'s callees within `allowed` nodes.
-fn reaches(edges: &[Vec<usize>], from: usize, to: usize, allowed: &[usize]) -> bool {
-    let mut seen = vec![false; edges.len()];
-    let mut stack: Vec<usize> = edges[from].clone();
-    while let Some(i) = stack.pop() {
-        if i == to {
-            return true;
+/// The nodes on a cycle, in increasing order: the members of strongly
+/// connected components of more than one node, and nodes that call
+/// themselves. Tarjan's algorithm with an explicit stack: linear time, no
+/// recursion.
+fn nodes_on_cycles(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut component_stack: Vec<usize> = Vec::new();
+    let mut cyclic = vec![false; n];
+    let mut next_index = 0;
+    // The depth-first path: (node, index of its next callee to visit).
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
         }
-        if !seen[i] && allowed.contains(&i) {
-            seen[i] = true;
-            stack.extend(edges[i].iter().copied());
+        path.push((root, 0));
+        while let Some((v, i)) = path.pop() {
+            if i == 0 && index[v] == UNSEEN {
+                index[v] = next_index;
+                low[v] = next_index;
+                next_index += 1;
+                on_stack[v] = true;
+                component_stack.push(v);
+            }
+            if let Some(&w) = edges[v].get(i) {
+                path.push((v, i + 1));
+                if index[w] == UNSEEN {
+                    path.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            // Every callee of `v` is done: pass its low link to its parent on the path.
+            if let Some(&(parent, _)) = path.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                // `v` is the root of a component: everything above it on the stack.
+                let mut members = Vec::new();
+                while let Some(w) = component_stack.pop() {
+                    on_stack[w] = false;
+                    members.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                if members.len() > 1 || edges[v].contains(&v) {
+                    for m in members {
+                        cyclic[m] = true;
+                    }
+                }
+            }
         }
     }
-    false
+    (0..n).filter(|&i| cyclic[i]).collect()
 }
 
 #[cfg(test)]
@@ -522,5 +629,22 @@ mod tests {
         let (order, cyclic) = topo_order(&edges);
         assert_eq!(order, vec![2, 1, 0]);
         assert_eq!(cyclic, vec![3, 4]);
+    }
+
+    #[test]
+    fn cycles_are_found_in_linear_time_without_recursion() {
+        // A self-loop; two cycles joined by a bridge (0 <-> 1 -> 2 <-> 3); a caller of a cycle (4).
+        let edges = vec![vec![1], vec![0, 2], vec![3], vec![2], vec![0], vec![5]];
+        assert_eq!(topo_order(&edges).1, vec![0, 1, 2, 3, 5]);
+        // One cycle through 200 000 nodes: a recursive search would overflow the stack.
+        let n = 200_000;
+        let ring: Vec<Vec<usize>> = (0..n).map(|i| vec![(i + 1) % n]).collect();
+        let (order, cyclic) = topo_order(&ring);
+        assert!(order.is_empty());
+        assert_eq!(cyclic.len(), n);
+        // A long chain hanging off a cycle: only the cycle's nodes.
+        let mut chain: Vec<Vec<usize>> = (0..n).map(|i| vec![i + 1]).collect();
+        chain.push(vec![n - 1]);
+        assert_eq!(topo_order(&chain).1, vec![n - 1, n]);
     }
 }

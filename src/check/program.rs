@@ -28,15 +28,23 @@ impl<'a> Checker<'a> {
             None => (self.program_scene_pub(None, &r.name), None),
         };
         let Some(scene) = scene else { return };
+        let diags_before = self.diags.len();
         let mut scope = Scope::new(Some(scene));
 
         // Stage names come first: `hold ... else S` and `done(S)` may name any of them.
         // For a template's stages: the range of `lets` holding its arguments.
         let mut stage_asts: Vec<(&ast::StageDecl, Option<(usize, usize)>)> = Vec::new();
+        // Where each stage comes from: its name, or the `include` that brought it.
+        let mut origins: Vec<Span> = Vec::new();
+        // An `include` that failed (reported) may be why the reward looks empty.
+        let mut include_failed = false;
         let mut lets = Vec::new();
         for item in &r.items {
             match item {
-                RewardItem::Stage(s) => stage_asts.push((s, None)),
+                RewardItem::Stage(s) => {
+                    stage_asts.push((s, None));
+                    origins.push(s.name.span);
+                }
                 RewardItem::Include(inc) => match self.templates.get(&inc.template.text).copied() {
                     Some(t) => {
                         let mut args: Vec<TExpr> = inc.args.iter().map(|a| self.expr(a, &mut scope)).collect();
@@ -49,10 +57,14 @@ impl<'a> Checker<'a> {
                             }
                             for s in &t.stages {
                                 stage_asts.push((s, Some((first, t.params.len()))));
+                                origins.push(inc.span);
                             }
+                        } else {
+                            include_failed = true;
                         }
                     }
                     None => {
+                        include_failed = true;
                         let mut diag = Diagnostic::error(Code::UnknownTemplate, inc.template.span, format!("unknown stage template `{}`", inc.template.text))
                             .label("no `stages` template with this name");
                         let names: Vec<&str> = self.templates.keys().map(String::as_str).collect();
@@ -69,15 +81,20 @@ impl<'a> Checker<'a> {
             }
         }
         let mut stage_names: Vec<String> = Vec::new();
-        for (s, _) in &stage_asts {
-            if let Some(prev) = stage_asts.iter().map(|(p, _)| p).find(|p| p.name.text == s.name.text && p.name.span != s.name.span) {
-                if stage_names.contains(&s.name.text) {
-                    self.error(
-                        Diagnostic::error(Code::Duplicate, s.name.span, format!("stage `{}` is declared twice", s.name.text))
-                            .label("second stage with this name")
-                            .with_secondary(prev.name.span, "first declared here"),
-                    );
-                }
+        for (i, (s, template)) in stage_asts.iter().enumerate() {
+            // Two stages of one include: the template repeats the name, which
+            // is reported once where the template is defined.
+            if let Some(j) = stage_names.iter().position(|n| *n == s.name.text).filter(|&j| origins[j] != origins[i]) {
+                let label = match template {
+                    None => "second stage with this name".to_string(),
+                    Some(_) => format!("includes a second stage named `{}`", s.name.text),
+                };
+                let first = if stage_asts[j].1.is_some() { "first included here" } else { "first declared here" };
+                self.error(
+                    Diagnostic::error(Code::Duplicate, origins[i], format!("stage `{}` is declared twice", s.name.text))
+                        .label(label)
+                        .with_secondary(origins[j], first),
+                );
             }
             stage_names.push(s.name.text.clone());
         }
@@ -156,7 +173,7 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
-        if stages.is_empty() && terms.is_empty() {
+        if stages.is_empty() && terms.is_empty() && !include_failed {
             self.error(
                 Diagnostic::error(Code::EmptyReward, r.name.span, format!("reward `{}` has no stage and no term", r.name.text))
                     .label("pays nothing")
@@ -176,7 +193,10 @@ impl<'a> Checker<'a> {
             roots.extend(s.value.iter());
         }
         let user_lets: Vec<Let> = lets.iter().filter(|l| !l.name.text.is_empty() && r.items.iter().any(|i| matches!(i, RewardItem::Let(x) if x.name.span == l.name.span))).cloned().collect();
-        self.warn_unused_lets(&user_lets, &roots);
+        // An erroneous expression drops what it read, so a let may look unused.
+        if !self.errors_since(diags_before) {
+            self.warn_unused_lets(&user_lets, &roots);
+        }
         self.programs.push(Program {
             name: r.name.clone(),
             kind: ProgramKind::Reward,
@@ -191,11 +211,23 @@ impl<'a> Checker<'a> {
     /// name stages of other templates, so they are checked at each include.
     pub fn check_template(&mut self, t: &'a ast::StagesDecl) {
         let mut scope = Scope::new(None);
+        let mut tys = Vec::new();
         for p in &t.params {
             let ty = self.resolve_type(&p.ty);
             scope.bind(&p.name.text, ty);
+            tys.push(ty);
         }
+        self.template_params.insert(t.name.text.clone(), tys);
         scope.stages = t.stages.iter().map(|s| s.name.text.clone()).collect();
+        for (i, s) in t.stages.iter().enumerate() {
+            if let Some(prev) = t.stages[..i].iter().find(|p| p.name.text == s.name.text) {
+                self.error(
+                    Diagnostic::error(Code::Duplicate, s.name.span, format!("stage `{}` is declared twice", s.name.text))
+                        .label("second stage with this name")
+                        .with_secondary(prev.name.span, "first declared here"),
+                );
+            }
+        }
         let before = self.diags.len();
         let stages: Vec<Stage> = t.stages.iter().enumerate().map(|(i, s)| self.check_stage(s, i, &mut scope)).collect();
         let mut kept: Vec<Diagnostic> = self.diags.drain(before..).filter(|d| !is_stage_reference(d)).collect();
@@ -211,10 +243,17 @@ impl<'a> Checker<'a> {
         terms.push(term);
     }
 
+    /// The scene of the failure a reward is `for`; `None` (reported) if there
+    /// is no such failure, `None` (quietly) if its scene is unknown.
     fn failures_lookup(&mut self, f: &ast::Name) -> Option<usize> {
+        if let Some((scene, _)) = self.failures.get(&f.text) {
+            // usize::MAX: its `on SCENE` failed, which is reported at the failure.
+            return (*scene != usize::MAX).then_some(*scene);
+        }
         let found = self.programs.iter().find(|p| p.kind == ProgramKind::Failure && p.name.text == f.text).map(|p| p.scene);
         if found.is_none() {
-            let names: Vec<String> = self.programs.iter().filter(|p| p.kind == ProgramKind::Failure).map(|p| p.name.text.clone()).collect();
+            let mut names: Vec<String> = self.failures.keys().cloned().collect();
+            names.sort();
             let mut diag = Diagnostic::error(Code::UnknownFailure, f.span, format!("unknown failure `{}`", f.text)).label("no failure with this name");
             if let Some(best) = suggest::closest(&f.text, names.iter().map(String::as_str)) {
                 diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(f.span, best, false);
@@ -265,7 +304,9 @@ impl<'a> Checker<'a> {
                             *n as u32
                         }
                         Some((n, span)) => {
-                            self.error(Diagnostic::error(Code::StepCount, *span, format!("`for {n} steps` is out of range")).label(format!("must be 1..={MAX_HOLD_STEPS}")));
+                            // u64::MAX: the parser's value for a number too large for u64.
+                            let message = if *n == u64::MAX { "this step count is too large".to_string() } else { format!("`for {n} steps` is out of range") };
+                            self.error(Diagnostic::error(Code::StepCount, *span, message).label(format!("must be 1..={MAX_HOLD_STEPS}")));
                             1
                         }
                     };

@@ -14,16 +14,17 @@ use std::io::IsTerminal;
 
 const ALL_KINDS: &[ProgramKind] = &[ProgramKind::Reward, ProgramKind::Check, ProgramKind::Failure];
 
-fn style() -> Style {
-    if std::io::stderr().is_terminal() { Style::Color } else { Style::Plain }
+/// Colours for human diagnostics on stderr: only on a terminal, never with `--no-color`.
+fn style(args: &Args) -> Style {
+    if std::io::stderr().is_terminal() && !args.has("--no-color") { Style::Color } else { Style::Plain }
 }
 
 /// Compiles a file and prints its diagnostics to stderr; fails on errors.
-fn compile_file(path: &str) -> Result<Compilation, CliError> {
+fn compile_file(path: &str, args: &Args) -> Result<Compilation, CliError> {
     let text = read(path)?;
     let c = rwd::compile(path, &text);
     if !c.diagnostics.is_empty() {
-        eprint!("{}", render_human(&c.diagnostics, &c.sources, style()));
+        eprint!("{}", render_human(&c.diagnostics, &c.sources, style(args)));
     }
     if c.has_errors() {
         let n = c.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -39,7 +40,7 @@ pub fn check(args: &Args) -> CliResult {
     match args.value("--format").unwrap_or("human") {
         "json" => println!("{}", render_json(&c.diagnostics, &c.sources)),
         "human" => {
-            eprint!("{}", render_human(&c.diagnostics, &c.sources, style()));
+            eprint!("{}", render_human(&c.diagnostics, &c.sources, style(args)));
             if !c.has_errors() {
                 let names: Vec<String> = c.programs.iter().map(|p| format!("{} {}", p.kind.keyword(), p.name)).collect();
                 println!("{path}: ok ({})", if names.is_empty() { "no programs".to_string() } else { names.join(", ") });
@@ -54,7 +55,7 @@ pub fn check(args: &Args) -> CliResult {
 pub fn compile(args: &Args) -> CliResult {
     let path = args.one("FILE")?;
     let emit = args.value("--emit").ok_or_else(|| CliError::Usage("`compile` needs `--emit ir`, `--emit layout` or `--emit clif`".into()))?;
-    let c = compile_file(path)?;
+    let c = compile_file(path, args)?;
     let chosen: Vec<&rwd::ir::Program> = match args.value("--program") {
         Some(name) => vec![c.select(Some(name), ALL_KINDS).map_err(CliError::Failed)?],
         None => c.programs.iter().collect(),
@@ -128,7 +129,7 @@ pub fn step_json(p: &rwd::ir::Program, step: usize, r: &StepResult) -> Value {
 pub fn eval(args: &Args) -> CliResult {
     let path = args.one("FILE")?;
     let obs_path = args.value("--obs").ok_or_else(|| CliError::Usage("`eval` needs `--obs OBS.jsonl`".into()))?;
-    let c = compile_file(path)?;
+    let c = compile_file(path, args)?;
     let name = args.value("--reward").or(args.value("--program"));
     let program = c.select(name, ALL_KINDS).map_err(CliError::Failed)?;
     let obs_text = read(obs_path)?;
@@ -154,12 +155,7 @@ pub fn eval(args: &Args) -> CliResult {
             step_json(program, step, &r)
         } else {
             let report = engine.check(&obs).map_err(|e| at(e.to_string()))?;
-            let mut obj = Map::new();
-            obj.insert("step".into(), json!(step));
-            for (k, v) in report {
-                obj.insert(k, output_json(&v));
-            }
-            Value::Object(obj)
+            check_json(step, &report)
         };
         println!("{}", serde_json::to_string(&out).unwrap_or_default());
         step += 1;
@@ -167,12 +163,33 @@ pub fn eval(args: &Args) -> CliResult {
     Ok(0)
 }
 
+/// One step of a check or failure: the step index, and the outputs by name
+/// under `outputs` (so an output may be named `step`).
+pub fn check_json(step: usize, report: &[(String, OutputValue)]) -> Value {
+    let outputs: Map<String, Value> = report.iter().map(|(k, v)| (k.clone(), output_json(v))).collect();
+    json!({ "step": step, "outputs": outputs })
+}
+
+/// An output value: a bool, a number, or an array of numbers. A number JSON
+/// cannot write is the string `"NaN"`, `"inf"` or `"-inf"`, alone or in an
+/// array (the spellings `eval --obs` reads back).
 pub fn output_json(v: &OutputValue) -> Value {
     match v {
         OutputValue::Bool(b) => json!(b),
-        OutputValue::Number(x) if x.is_finite() => json!(x),
-        OutputValue::Number(x) => json!(x.to_string()),
-        OutputValue::List(xs) => json!(xs),
+        OutputValue::Number(x) => number_json(*x),
+        OutputValue::List(xs) => Value::Array(xs.iter().map(|x| number_json(*x)).collect()),
+    }
+}
+
+fn number_json(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else if x.is_nan() {
+        json!("NaN")
+    } else if x > 0.0 {
+        json!("inf")
+    } else {
+        json!("-inf")
     }
 }
 
@@ -250,4 +267,32 @@ pub fn fmt(args: &Args) -> CliResult {
         print!("{formatted}");
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_outputs_are_nested_so_any_name_is_allowed() {
+        let report = vec![("step".to_string(), OutputValue::Number(2.5)), ("ok".to_string(), OutputValue::Bool(true))];
+        let v = check_json(7, &report);
+        assert_eq!(serde_json::to_string(&v).unwrap_or_default(), r#"{"step":7,"outputs":{"step":2.5,"ok":true}}"#);
+    }
+
+    #[test]
+    fn no_color_renders_plain() {
+        let args = Args::parse(&["--no-color".to_string()]).unwrap_or_default();
+        assert!(args.has("--no-color"));
+        assert_eq!(style(&args), Style::Plain);
+    }
+
+    #[test]
+    fn non_finite_numbers_are_strings_alone_and_in_arrays() {
+        for (x, s) in [(f64::NAN, "NaN"), (f64::INFINITY, "inf"), (f64::NEG_INFINITY, "-inf")] {
+            assert_eq!(output_json(&OutputValue::Number(x)), json!(s));
+            assert_eq!(output_json(&OutputValue::List(vec![1.0, x, 0.5])), json!([1.0, s, 0.5]));
+        }
+        assert_eq!(output_json(&OutputValue::Number(-0.25)), json!(-0.25));
+    }
 }

@@ -30,6 +30,8 @@ usage:
   rwd demo [--examples DIR]                      compile every shipped example and run
                                                  each on its recorded episode
 
+--no-color (check, compile, eval): print diagnostics without colours
+
 exit status: 0 success, 1 the program or its input has errors, 2 bad usage";
 
 /// Runs the CLI; returns the process exit code.

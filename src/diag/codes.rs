@@ -48,9 +48,12 @@ impl Serialize for Code {
 codes! {
     Syntax = "E0001", "syntax error",
 "The text does not follow the grammar (grammar/rwd.pest). The diagnostic names
-what the parser expected at that place, in words: \"expected a stage name\".
+what the parser expected at that place, in words or as the punctuation it
+needs (\"expected a stage name\", \"expected `}`\"), and what it found there
+(for an item cut off by the next one: that item's first token).
 
     stage { done true }        // error: expected a stage name
+    stage reach done true      // error: expected `{`, found `done`
     stage reach { done true }  // fine";
 
     Limit = "E0002", "input exceeds a safety limit",
@@ -68,9 +71,10 @@ are reserved so that this mistake gets a precise fix.
     done is_holding(g, cube) && cube.pos.z > 5cm    // fine";
 
     UnknownName = "E0010", "unknown name",
-"A name in an expression is not a scene entity, a property, a `let`, a
-parameter or a constant. The diagnostic suggests the closest known name.
-`True`/`False`/`None` are Python: write `true`/`false`.";
+"A name in an expression is not a `let`, a parameter (of the `fn` or
+`stages` template it is in), an entity of the program's scene or a
+scene-level property. The diagnostic suggests the closest known name.
+`True`/`False` are Python: write `true`/`false` (the fix is certain).";
 
     UnknownField = "E0011", "unknown field",
 "The value has no such field. Entity fields depend on the entity kind (see
@@ -88,8 +92,9 @@ name. Shaping helpers such as `reach` live in the stdlib: add `use shaping`.";
 
     UnknownType = "E0014", "unknown type",
 "Types are written: scalar, length, angle, time, speed, angular_speed, bool,
-vec3, quat, pose, box, points(N), trace(N), quantity (a number of the
-function's own dimension), or an entity kind.";
+vec3, direction, velocity, quat, pose, box, points(N), trace(N), quantity (a
+number of the function's own dimension), or an entity kind (Gripper, Object,
+Drawer, Hinged, Site).";
 
     UnknownScene = "E0015", "unknown scene",
 "`on NAME` must name a scene declared in this file.";
@@ -110,8 +115,11 @@ module brought in with `use`.";
 
     Duplicate = "E0020", "duplicate name",
 "Two declarations in the same namespace have the same name: two entities of a
-scene, two stages or terms of a reward, two outputs of a check, two
-top-level items, two parameters.";
+scene, two stages or terms of a reward (also when one template is included
+twice), two outputs of a check, two top-level items, two parameters. A name
+may not hide another one either: a scene-level property may not have the name
+of an entity of its scene, and a `let` may not have the name of an entity or
+scene-level property of the program's scene.";
 
     SceneNeeded = "E0021", "which scene?",
 "A failure, reward or check reads one scene. Name it with `on SCENE` (or, for
@@ -129,7 +137,9 @@ dimension on both sides:
     distance(gripper, cube) < 15deg   // error: length compared with angle
     distance(gripper, cube) < 2cm     // fine
 
-A bare number is dimensionless, except the literal 0, which fits any dimension.";
+A bare number is dimensionless, except the literal 0, which fits any dimension.
+Exponents are whole numbers from -128 to 127; a product that leaves that range
+(`x * x * ...` 128 times) is reported as \"dimension exponent out of range\".";
 
     Arity = "E0032", "wrong number of arguments",
 "A call passes more or fewer arguments than the function takes.";
@@ -218,7 +228,9 @@ or `clamp(x, 0, 1)`.";
 positive penalty is a bonus. Write a negative number: `penalty -0.5 when ...`.";
 
     UnusedLet = "W0003", "unused `let`",
-"The binding is never read.";
+"The binding is never read. Not reported for a program that has errors: an
+erroneous expression does not record what it reads, so the warning could be
+wrong there.";
 
     NoShaping = "W0004", "stage has no dense shaping",
 "The stage has no `shape` and its gate has no quantitative margin (it is a

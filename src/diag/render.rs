@@ -25,11 +25,53 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, style: Style) -> 
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     for diag in diags {
+        if !drawable(diag, sources) {
+            out.push_str(&render_without_snippet(diag, sources));
+            continue;
+        }
         let report = MietteReport::new(diag, sources);
         if handler.render_report(&mut out, &report).is_err() {
-            // Rendering into a String cannot fail in practice; fall back to the bare message.
-            out.push_str(&format!("{}: {}\n", diag.code.as_str(), diag.message));
+            // Rendering into a String cannot fail in practice; fall back to the plain form.
+            out.push_str(&render_without_snippet(diag, sources));
         }
+    }
+    out
+}
+
+/// The widest column miette can draw a label at: it pads with format
+/// widths, which Rust limits to u16 (a wider one panics).
+const MAX_DRAWN_COLUMN: usize = 60_000;
+
+/// Whether miette can draw the source snippet of `diag`: every label starts
+/// and ends at a column it can pad to.
+fn drawable(diag: &Diagnostic, sources: &SourceMap) -> bool {
+    let labels = std::iter::once(&diag.primary).chain(&diag.secondary);
+    labels.filter(|l| l.span.file == diag.primary.span.file).all(|l| {
+        let file = sources.get(l.span.file);
+        [l.span.start, l.span.end].iter().all(|&at| file.line_col(at as usize).1 <= MAX_DRAWN_COLUMN)
+    })
+}
+
+/// A diagnostic without its source snippet: `CODE: message`, the position,
+/// the labels, help and suggestion, one per line.
+fn render_without_snippet(diag: &Diagnostic, sources: &SourceMap) -> String {
+    let at = |span: Span| {
+        let file = sources.get(span.file);
+        let (line, col) = file.line_col(span.start as usize);
+        format!("{}:{line}:{col}", file.name)
+    };
+    let mut out = format!("{}: {}\n  --> {}\n", diag.code.as_str(), diag.message, at(diag.primary.span));
+    if !diag.primary.message.is_empty() {
+        out.push_str(&format!("  = {}\n", diag.primary.message));
+    }
+    for label in &diag.secondary {
+        out.push_str(&format!("  = {}: {}\n", at(label.span), label.message));
+    }
+    if let Some(help) = &diag.help {
+        out.push_str(&format!("  help: {}\n", help.replace('\n', "\n        ")));
+    }
+    if let Some(s) = &diag.suggestion {
+        out.push_str(&format!("  help: replace with `{}`\n", s.replacement));
     }
     out
 }

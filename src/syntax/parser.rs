@@ -30,15 +30,16 @@ pub fn parse(file: FileId, src: &str) -> (File, Vec<Diagnostic>) {
         let diag = Diagnostic::error(Code::Limit, span, e.message).label("here").with_help(e.help);
         return (File::default(), vec![diag]);
     }
+    let tokens = Tokens::new(src);
     let mut items = Vec::new();
     let mut diags = Vec::new();
-    for (start, end) in item_chunks(src) {
+    for (start, end) in item_chunks(src, &tokens) {
         let chunk = &src[start..end];
         match RwdGrammar::parse(Rule::file, chunk) {
             Ok(mut pairs) => {
-                let builder = Builder { file, base: start, diags: RefCell::new(Vec::new()), pratt: pratt() };
+                let builder = Builder { file, base: start, tokens: &tokens, diags: RefCell::new(Vec::new()), pratt: pratt() };
                 if let Some(file_pair) = pairs.next() {
-                    for pair in file_pair.into_inner() {
+                    for pair in kids(file_pair) {
                         if pair.as_rule() != Rule::EOI {
                             items.push(builder.item(pair));
                         }
@@ -46,38 +47,75 @@ pub fn parse(file: FileId, src: &str) -> (File, Vec<Diagnostic>) {
                 }
                 diags.extend(builder.diags.into_inner());
             }
-            Err(err) => diags.push(syntax_error(file, start, chunk, &err)),
+            Err(err) => diags.push(syntax_error(file, src, &tokens, (start, end), &err)),
         }
     }
     (File { items }, diags)
 }
 
+/// The source's tokens other than comments and line breaks (whitespace is
+/// not a token), as absolute byte ranges in source order: what spans are
+/// trimmed to and what a syntax error reports as found.
+struct Tokens {
+    kinds: Vec<super::lexer::Token>,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Tokens {
+    fn new(src: &str) -> Tokens {
+        let all = super::lexer::tokenize(src);
+        let significant = all.iter().filter(|t| !t.token.is_trivia());
+        Tokens { kinds: significant.clone().map(|t| t.token).collect(), spans: significant.map(|t| (t.start, t.end)).collect() }
+    }
+
+    /// The first token that ends after `pos` (the one `pos` is in, or the next).
+    fn first_ending_after(&self, pos: usize) -> Option<(usize, usize)> {
+        let i = self.spans.partition_point(|&(_, e)| e <= pos);
+        self.spans.get(i).copied()
+    }
+
+    /// The end of `start..end` without the whitespace and comments it ends
+    /// with: the end of its last token. (pest's implicit whitespace before an
+    /// optional or repeated part stays in a rule's span when that part is
+    /// absent.) A range ending inside a token is left alone.
+    fn trim_end(&self, start: usize, end: usize) -> usize {
+        // The last token that ends at or before `end`.
+        let i = self.spans.partition_point(|&(_, e)| e <= end);
+        if let Some(&(next_start, _)) = self.spans.get(i)
+            && next_start < end
+        {
+            return end; // `end` is inside a token (e.g. `2` of `2cm`)
+        }
+        match i.checked_sub(1).map(|j| self.spans[j]) {
+            Some((_, last_end)) if last_end > start => last_end,
+            _ => end,
+        }
+    }
+}
+
 /// Splits the source into chunks that each start at a top-level keyword
 /// (`scene`, `reward`, ...) at bracket depth 0. Each chunk is parsed on its
 /// own, which is the parser's error recovery.
-fn item_chunks(src: &str) -> Vec<(usize, usize)> {
-    use super::lexer::{Token, tokenize};
+fn item_chunks(src: &str, tokens: &Tokens) -> Vec<(usize, usize)> {
+    use super::lexer::Token;
     let mut starts = vec![0usize];
     let mut depth = 0i64;
     let mut first = true;
     let mut after_use = false;
-    for tok in tokenize(src) {
-        if tok.token.is_trivia() {
-            continue;
-        }
+    for (&token, &(start, _)) in tokens.kinds.iter().zip(&tokens.spans) {
         // `use stages`: a keyword right after `use` names a module, not an item.
-        let module_name = std::mem::replace(&mut after_use, tok.token == Token::Use);
+        let module_name = std::mem::replace(&mut after_use, token == Token::Use);
         if module_name {
             continue;
         }
-        match tok.token {
+        match token {
             Token::LBrace | Token::LParen | Token::LBracket => depth += 1,
             Token::RBrace | Token::RParen | Token::RBracket => depth -= 1,
             Token::Scene | Token::Failure | Token::Reward | Token::Check | Token::Fn | Token::Stages | Token::Use
                 if depth == 0 =>
             {
                 if !first {
-                    starts.push(tok.start);
+                    starts.push(start);
                 }
                 first = false;
             }
@@ -167,23 +205,43 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::success_decl => "`success`",
         Rule::output_decl => "an output (`name = expression`)",
         Rule::params | Rule::param => "a parameter (`name: type`)",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::equals => "`=`",
+        Rule::colon => "`:`",
         Rule::EOI => "end of file",
         _ => "something else",
     }
 }
 
-fn syntax_error(file: FileId, base: usize, chunk: &str, err: &pest::error::Error<Rule>) -> Diagnostic {
+/// Longest piece of the offending text quoted in a syntax error.
+const MAX_FOUND: usize = 24;
+
+/// A syntax error of the chunk `chunk` (byte range of `src`) as a diagnostic.
+fn syntax_error(file: FileId, src: &str, tokens: &Tokens, chunk: (usize, usize), err: &pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let pos = match err.location {
+    let (base, chunk_end) = chunk;
+    let local = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    // Point at the offending token (up to the next whitespace), or one char at EOF.
-    let rest = &chunk[pos.min(chunk.len())..];
-    let len = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len()).clamp(0, 24);
+    let pos = (base + local).min(chunk_end);
+    // What was found: the text from the error up to the next whitespace (at
+    // most MAX_FOUND bytes, cut on a char boundary), or one char. When only
+    // whitespace and comments are left of the chunk, the chunk was cut off by
+    // the next item: that item's first token is what the parser found.
+    let (found_at, rest) = match tokens.first_ending_after(pos) {
+        Some((start, _)) if start < chunk_end => (start.max(pos), &src[start.max(pos)..chunk_end]),
+        Some((start, _)) => (start, &src[start..]),
+        None => (src.len(), ""),
+    };
+    let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let len = floor_char_boundary(rest, len.min(MAX_FOUND));
     let len = if len == 0 { rest.chars().next().map_or(0, char::len_utf8) } else { len };
     let found = if rest.is_empty() { "end of input".to_string() } else { format!("`{}`", &rest[..len]) };
-    let span = Span::new(file, base + pos, base + pos + len);
+    let span = Span::new(file, found_at, found_at + len);
     let message = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } if !positives.is_empty() => {
             let mut words: Vec<&str> = positives.iter().map(|r| rule_words(*r)).collect();
@@ -195,24 +253,39 @@ fn syntax_error(file: FileId, base: usize, chunk: &str, err: &pest::error::Error
         ErrorVariant::CustomError { message } => message.clone(),
     };
     let mut diag = Diagnostic::error(Code::Syntax, span, message).label("here");
-    if let Some(help) = syntax_help(rest) {
+    if let Some(help) = syntax_help(rest, &src[base..found_at]) {
         diag = diag.with_help(help);
     }
     diag
 }
 
-/// Extra advice for mistakes models make often.
-fn syntax_help(rest: &str) -> Option<&'static str> {
+/// The largest char boundary of `s` at or before `i`.
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Extra advice for mistakes models make often. `rest` is the text from the
+/// error on, `before` the text of the item before it.
+fn syntax_help(rest: &str, before: &str) -> Option<&'static str> {
     let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    // `return` lexes as a name, so the parser fails just after it.
+    let previous = before.trim_end().rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("");
     match word.as_str() {
         "cm" | "mm" | "m" | "deg" | "rad" | "s" | "ms" => Some("a unit is written right after its number, without a space: `2cm`"),
         "elif" | "elsif" => Some("write `if a then x else if b then y else z`"),
-        "return" => Some("functions are single expressions: `fn f(x: length) = 2 * x`"),
+        "return" => Some(RETURN_HELP),
+        _ if previous == "return" => Some(RETURN_HELP),
         _ if rest.starts_with('=') && !rest.starts_with("==") => Some("to compare, write `==`; bindings are `let name = value`"),
         _ if rest.starts_with(':') => Some("types are written only on `fn` parameters and scene entries"),
         _ => None,
     }
 }
+
+const RETURN_HELP: &str = "functions are single expressions: `fn f(x: length) = 2 * x`";
 
 fn join_or(words: &[&str]) -> String {
     match words {
@@ -222,17 +295,29 @@ fn join_or(words: &[&str]) -> String {
     }
 }
 
-struct Builder {
+/// The children of a pair without its punctuation (`{`, `=`, ...): the
+/// grammar names punctuation only so that syntax errors can name it.
+type Kids<'i> = std::iter::Filter<Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>;
+
+fn kids(pair: Pair<'_, Rule>) -> Kids<'_> {
+    pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::lbrace | Rule::rbrace | Rule::lparen | Rule::rparen | Rule::equals | Rule::colon))
+}
+
+struct Builder<'t> {
     file: FileId,
     base: usize,
+    tokens: &'t Tokens,
     diags: RefCell<Vec<Diagnostic>>,
     pratt: PrattParser<Rule>,
 }
 
-impl Builder {
+impl Builder<'_> {
+    /// The span of a pair, ending at its last token (not at the whitespace
+    /// or comments pest skipped before an absent optional part).
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        let (start, end) = (self.base + s.start(), self.base + s.end());
+        Span::new(self.file, start, self.tokens.trim_end(start, end))
     }
 
     fn name(&self, pair: Pair<Rule>) -> Name {
@@ -246,7 +331,7 @@ impl Builder {
     fn item(&self, pair: Pair<Rule>) -> Item {
         let span = self.span(&pair);
         let rule = pair.as_rule();
-        let mut inner = pair.into_inner();
+        let mut inner = kids(pair);
         match rule {
             Rule::use_decl => Item::Use(UseDecl { module: self.next_name(&mut inner, span), span }),
             Rule::scene_decl => Item::Scene(self.scene(inner, span)),
@@ -256,7 +341,7 @@ impl Builder {
                 let mut cond = None;
                 for p in inner {
                     match p.as_rule() {
-                        Rule::on_scene => scene = p.into_inner().next().map(|n| self.name(n)),
+                        Rule::on_scene => scene = kids(p).next().map(|n| self.name(n)),
                         Rule::expr => cond = Some(self.expr(p)),
                         _ => {}
                     }
@@ -283,24 +368,24 @@ impl Builder {
         }
     }
 
-    fn next_name(&self, inner: &mut Pairs<Rule>, fallback: Span) -> Name {
+    fn next_name(&self, inner: &mut Kids<'_>, fallback: Span) -> Name {
         inner.next().map_or(Name { text: String::new(), span: fallback }, |p| self.name(p))
     }
 
-    fn scene(&self, mut inner: Pairs<Rule>, span: Span) -> SceneDecl {
+    fn scene(&self, mut inner: Kids<'_>, span: Span) -> SceneDecl {
         let name = self.next_name(&mut inner, span);
         let mut entities = Vec::new();
         let mut props = Vec::new();
         for member in inner {
             match member.as_rule() {
                 Rule::entity_decl => {
-                    let mut parts = member.into_inner();
+                    let mut parts = kids(member);
                     let name = self.next_name(&mut parts, span);
                     let kind = self.next_name(&mut parts, span);
                     entities.push(EntityDecl { name, kind });
                 }
                 Rule::props_block => {
-                    for prop in member.into_inner() {
+                    for prop in kids(member) {
                         props.push(self.prop(prop, span));
                     }
                 }
@@ -314,7 +399,7 @@ impl Builder {
         let mut owner = None;
         let mut name = None;
         let mut ty = None;
-        for p in pair.into_inner() {
+        for p in kids(pair) {
             match p.as_rule() {
                 Rule::entity_name => owner = Some(self.name(p)),
                 Rule::prop_name => name = Some(self.name(p)),
@@ -329,52 +414,51 @@ impl Builder {
 
     fn type_expr(&self, pair: Pair<Rule>) -> TypeExpr {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = kids(pair);
         let name = self.next_name(&mut inner, span);
         let arg = inner.next().map(|p| (self.integer(&p), self.span(&p)));
         TypeExpr { name, arg, span }
     }
 
+    /// A whole number; one too large for u64 is u64::MAX (the checker
+    /// reports it as out of range, like any other value over its limit).
     fn integer(&self, pair: &Pair<Rule>) -> u64 {
-        pair.as_str().parse().unwrap_or_else(|_| {
-            self.error(Diagnostic::error(Code::Syntax, self.span(pair), "whole number too large").label("here"));
-            0
-        })
+        pair.as_str().parse().unwrap_or(u64::MAX)
     }
 
-    fn reward(&self, mut inner: Pairs<Rule>, span: Span) -> RewardDecl {
+    fn reward(&self, mut inner: Kids<'_>, span: Span) -> RewardDecl {
         let name = self.next_name(&mut inner, span);
         let mut target = None;
         let mut items = Vec::new();
         for p in inner {
             let pspan = self.span(&p);
             match p.as_rule() {
-                Rule::for_failure => target = p.into_inner().next().map(|n| RewardTarget::Failure(self.name(n))),
-                Rule::on_scene => target = p.into_inner().next().map(|n| RewardTarget::Scene(self.name(n))),
+                Rule::for_failure => target = kids(p).next().map(|n| RewardTarget::Failure(self.name(n))),
+                Rule::on_scene => target = kids(p).next().map(|n| RewardTarget::Scene(self.name(n))),
                 Rule::let_decl => items.push(RewardItem::Let(self.let_decl(p))),
                 Rule::stage_decl => items.push(RewardItem::Stage(self.stage(p))),
                 Rule::include_decl => {
-                    let mut parts = p.into_inner();
+                    let mut parts = kids(p);
                     let template = self.next_name(&mut parts, pspan);
                     let args = parts.next().map(|a| self.args(a)).unwrap_or_default();
                     items.push(RewardItem::Include(IncludeDecl { template, args, span: pspan }));
                 }
                 Rule::term_decl => {
-                    let mut parts = p.into_inner();
+                    let mut parts = kids(p);
                     let name = self.next_name(&mut parts, pspan);
                     let value = parts.next().map_or_else(|| error_expr(pspan), |e| self.expr(e));
-                    let when = parts.next().and_then(|w| w.into_inner().next()).map(|e| self.expr(e));
+                    let when = parts.next().and_then(|w| kids(w).next()).map(|e| self.expr(e));
                     items.push(RewardItem::Term(TermDecl { name, value, when, span: pspan }));
                 }
                 Rule::penalty_decl => {
                     let mut name = None;
                     let mut value = None;
                     let mut when = None;
-                    for part in p.into_inner() {
+                    for part in kids(p) {
                         match part.as_rule() {
                             Rule::term_name => name = Some(self.name(part)),
                             Rule::expr => value = Some(self.expr(part)),
-                            Rule::when_clause => when = part.into_inner().next().map(|e| self.expr(e)),
+                            Rule::when_clause => when = kids(part).next().map(|e| self.expr(e)),
                             _ => {}
                         }
                     }
@@ -388,10 +472,10 @@ impl Builder {
                 Rule::success_decl => {
                     let mut value = None;
                     let mut when = None;
-                    for part in p.into_inner() {
+                    for part in kids(p) {
                         match part.as_rule() {
                             Rule::expr => value = Some(self.expr(part)),
-                            Rule::when_clause => when = part.into_inner().next().map(|e| self.expr(e)),
+                            Rule::when_clause => when = kids(part).next().map(|e| self.expr(e)),
                             _ => {}
                         }
                     }
@@ -406,7 +490,7 @@ impl Builder {
 
     fn let_decl(&self, pair: Pair<Rule>) -> LetDecl {
         let span = self.span(&pair);
-        let mut parts = pair.into_inner();
+        let mut parts = kids(pair);
         let name = self.next_name(&mut parts, span);
         let value = parts.next().map_or_else(|| error_expr(span), |e| self.expr(e));
         LetDecl { name, value }
@@ -414,19 +498,19 @@ impl Builder {
 
     fn stage(&self, pair: Pair<Rule>) -> StageDecl {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = kids(pair);
         let name = self.next_name(&mut inner, span);
         let mut clauses = Vec::new();
         for clause in inner {
             let cspan = self.span(&clause);
             let rule = clause.as_rule();
-            let mut parts = clause.into_inner();
+            let mut parts = kids(clause);
             let first = parts.next().map_or_else(|| error_expr(cspan), |e| self.expr(e));
             clauses.push(match rule {
                 Rule::shape_clause => StageClause::Shape { value: first, span: cspan },
                 Rule::bonus_clause => StageClause::Bonus { value: first, span: cspan },
                 Rule::done_clause => {
-                    let steps = parts.next().and_then(|f| f.into_inner().next()).map(|n| (self.integer(&n), self.span(&n)));
+                    let steps = parts.next().and_then(|f| kids(f).next()).map(|n| (self.integer(&n), self.span(&n)));
                     StageClause::Done { cond: first, steps, span: cspan }
                 }
                 Rule::hold_clause => {
@@ -439,17 +523,17 @@ impl Builder {
         StageDecl { name, clauses, span }
     }
 
-    fn check(&self, mut inner: Pairs<Rule>, span: Span) -> CheckDecl {
+    fn check(&self, mut inner: Kids<'_>, span: Span) -> CheckDecl {
         let name = self.next_name(&mut inner, span);
         let mut scene = None;
         let mut items = Vec::new();
         for p in inner {
             match p.as_rule() {
-                Rule::on_scene => scene = p.into_inner().next().map(|n| self.name(n)),
+                Rule::on_scene => scene = kids(p).next().map(|n| self.name(n)),
                 Rule::let_decl => items.push(CheckItem::Let(self.let_decl(p))),
                 Rule::output_decl => {
                     let pspan = self.span(&p);
-                    let mut parts = p.into_inner();
+                    let mut parts = kids(p);
                     let name = self.next_name(&mut parts, pspan);
                     let value = parts.next().map_or_else(|| error_expr(pspan), |e| self.expr(e));
                     items.push(CheckItem::Output { name, value });
@@ -460,7 +544,7 @@ impl Builder {
         CheckDecl { name, scene, items, span }
     }
 
-    fn function(&self, mut inner: Pairs<Rule>, span: Span) -> FnDecl {
+    fn function(&self, mut inner: Kids<'_>, span: Span) -> FnDecl {
         let name = self.next_name(&mut inner, span);
         let mut params = Vec::new();
         let mut ret = None;
@@ -477,10 +561,10 @@ impl Builder {
     }
 
     fn params(&self, pair: Pair<Rule>) -> Vec<Param> {
-        pair.into_inner()
+        kids(pair)
             .map(|param| {
                 let span = self.span(&param);
-                let mut parts = param.into_inner();
+                let mut parts = kids(param);
                 let name = self.next_name(&mut parts, span);
                 let ty = parts.next().map_or(TypeExpr { name: name.clone(), arg: None, span }, |t| self.type_expr(t));
                 Param { name, ty }
@@ -489,7 +573,7 @@ impl Builder {
     }
 
     fn args(&self, pair: Pair<Rule>) -> Vec<Expr> {
-        pair.into_inner().map(|e| self.expr(e)).collect()
+        kids(pair).map(|e| self.expr(e)).collect()
     }
 
     /// Folds an `expr` pair's flat operand/operator sequence by precedence.
@@ -510,7 +594,7 @@ impl Builder {
                 self.deepen(&too_deep, span, depth, |operand| ExprKind::Unary { op: unop, op_span, operand }, operand)
             })
             .map_postfix(|(base, depth), op| {
-                let field = op.into_inner().next().map_or(Name { text: String::new(), span }, |n| self.name(n));
+                let field = kids(op).next().map_or(Name { text: String::new(), span }, |n| self.name(n));
                 let span = base.span.to(field.span);
                 self.deepen(&too_deep, span, depth, |base| ExprKind::Field { base, field }, base)
             })
@@ -558,21 +642,21 @@ impl Builder {
     fn primary(&self, pair: Pair<Rule>) -> Expr {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
-            Rule::paren => return pair.into_inner().next().map_or_else(|| error_expr(span), |e| self.expr(e)),
+            Rule::paren => return kids(pair).next().map_or_else(|| error_expr(span), |e| self.expr(e)),
             Rule::expr => return self.expr(pair),
             Rule::quantity => self.quantity(pair, span),
             Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
-            Rule::string => ExprKind::Str(pair.into_inner().next().map_or(String::new(), |s| s.as_str().to_string())),
+            Rule::string => ExprKind::Str(kids(pair).next().map_or(String::new(), |s| s.as_str().to_string())),
             Rule::ident => ExprKind::Name(pair.as_str().to_string()),
             Rule::call => {
-                let mut parts = pair.into_inner();
+                let mut parts = kids(pair);
                 let callee = self.next_name(&mut parts, span);
                 let args = parts.next().map(|a| self.args(a)).unwrap_or_default();
                 ExprKind::Call { callee, args }
             }
-            Rule::done_expr => ExprKind::Done(self.next_name(&mut pair.into_inner(), span)),
+            Rule::done_expr => ExprKind::Done(self.next_name(&mut kids(pair), span)),
             Rule::if_expr => {
-                let mut parts = pair.into_inner().map(|e| Box::new(self.expr(e)));
+                let mut parts = kids(pair).map(|e| Box::new(self.expr(e)));
                 let mut next = || parts.next().unwrap_or_else(|| Box::new(error_expr(span)));
                 let (cond, then, otherwise) = (next(), next(), next());
                 ExprKind::If { cond, then, otherwise }
@@ -583,7 +667,7 @@ impl Builder {
     }
 
     fn quantity(&self, pair: Pair<Rule>, span: Span) -> ExprKind {
-        let mut parts = pair.into_inner();
+        let mut parts = kids(pair);
         let number = parts.next().map_or("0", |p| p.as_str());
         let unit = parts.next().and_then(|u| Unit::parse(u.as_str()));
         let raw: f64 = number.parse().unwrap_or(f64::NAN);

@@ -35,6 +35,15 @@ fn all_finite(row: &[f64]) -> bool {
     row.iter().all(|x| x.is_finite())
 }
 
+/// What every back end reports for a non-finite observation.
+fn write_invalid(out: &mut RewardBatch, e: usize, terms: usize) {
+    out.reward[e] = 0.0;
+    out.normalized[e] = 0.0;
+    out.progress[e] = 0.0;
+    out.flags[e] = 0;
+    out.terms[e * terms..(e + 1) * terms].fill(0.0);
+}
+
 fn clamp01(x: f64) -> f64 {
     x.clamp(0.0, 1.0)
 }
@@ -56,15 +65,11 @@ fn pick_cube(p: &Program) -> Option<Baseline> {
     let (goal, speed, speed_max) = (offset(p, "goal.pos")?, offset(p, "arm_speed")?, offset(p, "arm_speed_max")?);
     Some(Box::new(move |obs: &[f64], _state: &mut BatchState, out: &mut RewardBatch| {
         for (e, row) in obs.chunks_exact(w).enumerate() {
-            let t = &mut out.terms[e * 6..e * 6 + 6];
             if !all_finite(row) {
-                out.reward[e] = 0.0;
-                out.normalized[e] = 0.0;
-                out.progress[e] = 0.0;
-                out.flags[e] = 0;
-                t.fill(0.0);
+                write_invalid(out, e, 6);
                 continue;
             }
+            let t = &mut out.terms[e * 6..e * 6 + 6];
             let tcp_p = v3(row, tcp);
             let cube_p = v3(row, cube);
             let reach = 1.0 - (5.0 * (tcp_p - cube_p).norm()).tanh();
@@ -98,13 +103,8 @@ fn close_lid(p: &Program) -> Option<Baseline> {
     Some(Box::new(move |obs: &[f64], state: &mut BatchState, out: &mut RewardBatch| {
         const TERMS: usize = 5; // stage, shape, bonus.grasp, bonus.close, cable_out
         for (e, row) in obs.chunks_exact(w).enumerate() {
-            let t = &mut out.terms[e * TERMS..(e + 1) * TERMS];
             if !all_finite(row) {
-                out.reward[e] = 0.0;
-                out.normalized[e] = 0.0;
-                out.progress[e] = 0.0;
-                out.flags[e] = 0;
-                t.fill(0.0);
+                write_invalid(out, e, TERMS);
                 continue;
             }
             let g = v3(row, g_pos);
@@ -151,7 +151,7 @@ fn close_lid(p: &Program) -> Option<Baseline> {
             let shape = if stage < 3 { shapes[stage as usize] } else { 0.0 };
             let success = stage > 2 && cable_in;
             let reward = f64::from(stage) + shape + bonus[0] + bonus[1] + penalty;
-            t.copy_from_slice(&[f64::from(stage), shape, bonus[0], bonus[1], penalty]);
+            out.terms[e * TERMS..(e + 1) * TERMS].copy_from_slice(&[f64::from(stage), shape, bonus[0], bonus[1], penalty]);
             state.stage[e] = stage;
             state.count[e] = count;
             out.reward[e] = reward;

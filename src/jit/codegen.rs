@@ -342,20 +342,32 @@ impl<'a, 'b> Translator<'a, 'b> {
         }
     }
 
-    // ------------------------------------------------------------- checks
-
-    fn translate_check(&mut self, env: &Env, next: Block) {
-        let width: u32 = self.program.outputs.iter().map(|o| o.values.len() as u32).sum();
+    /// Loads the observation and branches on its finiteness; returns the
+    /// slots and the (compute, invalid) blocks, with no block selected.
+    fn split_on_valid(&mut self, env: &Env) -> (Vec<Value>, Block, Block) {
         let (slots, ok) = self.load_observation(env);
         let compute = self.b.create_block();
         let invalid = self.b.create_block();
         self.b.ins().brif(ok, compute, &[], invalid, &[]);
+        (slots, compute, invalid)
+    }
+
+    /// Stores this environment's flag byte.
+    fn store_flags(&mut self, env: &Env, flags: Value) {
+        let base = self.field_ptr(env, field::FLAGS);
+        let at = self.b.ins().iadd(base, env.i);
+        self.b.ins().store(self.flags, flags, at, 0);
+    }
+
+    // ------------------------------------------------------------- checks
+
+    fn translate_check(&mut self, env: &Env, next: Block) {
+        let width: u32 = self.program.outputs.iter().map(|o| o.values.len() as u32).sum();
+        let (slots, compute, invalid) = self.split_on_valid(env);
 
         self.b.switch_to_block(invalid);
-        let flags_base = self.field_ptr(env, field::FLAGS);
-        let flag_at = self.b.ins().iadd(flags_base, env.i);
         let zero8 = self.b.ins().iconst(types::I8, 0);
-        self.b.ins().store(self.flags, zero8, flag_at, 0);
+        self.store_flags(env, zero8);
         self.b.ins().jump(next, &[]);
 
         self.b.switch_to_block(compute);
@@ -368,10 +380,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             let x = self.v(*v);
             self.b.ins().store(self.flags, x, row, (k * 8) as i32);
         }
-        let flags_base = self.field_ptr(env, field::FLAGS);
-        let flag_at = self.b.ins().iadd(flags_base, env.i);
         let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
-        self.b.ins().store(self.flags, valid, flag_at, 0);
+        self.store_flags(env, valid);
         self.b.ins().jump(next, &[]);
     }
 
@@ -381,10 +391,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let Some(spec) = self.program.reward.clone() else { return };
         let k = spec.stages.len() as u32;
         let n_terms = self.program.term_names().len() as i64;
-        let (slots, ok) = self.load_observation(env);
-        let compute = self.b.create_block();
-        let invalid = self.b.create_block();
-        self.b.ins().brif(ok, compute, &[], invalid, &[]);
+        let (slots, compute, invalid) = self.split_on_valid(env);
 
         // Invalid: reward 0, terms 0, flags 0, stage state unchanged.
         self.b.switch_to_block(invalid);
@@ -399,10 +406,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         for t in 0..n_terms {
             self.b.ins().store(self.flags, zero, row, (t * 8) as i32);
         }
-        let flags_base = self.field_ptr(env, field::FLAGS);
-        let flag_at = self.b.ins().iadd(flags_base, env.i);
         let zero8 = self.b.ins().iconst(types::I8, 0);
-        self.b.ins().store(self.flags, zero8, flag_at, 0);
+        self.store_flags(env, zero8);
         self.b.ins().jump(next, &[]);
 
         self.b.switch_to_block(compute);
@@ -606,9 +611,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let reg = self.b.ins().ishl_imm_u(regressed, 2);
         let f = self.b.ins().bor(success, valid);
         let f = self.b.ins().bor(f, reg);
-        let flags_base = self.field_ptr(env, field::FLAGS);
-        let flag_at = self.b.ins().iadd(flags_base, env.i);
-        self.b.ins().store(self.flags, f, flag_at, 0);
+        self.store_flags(env, f);
         self.b.ins().jump(next, &[]);
     }
 

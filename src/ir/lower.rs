@@ -401,7 +401,7 @@ impl<'a> Lowerer<'a> {
                 _ => String::new(),
             };
             offsets.insert(key, offset);
-            fields.push(LayoutField { entity, field, offset, width, ty: layout_type_name(ty), unit, range });
+            fields.push(LayoutField { entity, field, offset, width, ty: ty.to_string(), unit, range });
             offset += width;
         }
         for (_, index, key, comp) in &self.loads {
@@ -732,18 +732,6 @@ fn output_ty(ty: Ty) -> OutputTy {
         Ty::Points(_) => OutputTy::Flat("points"),
         Ty::Trace(_) => OutputTy::Flat("trace"),
         _ => OutputTy::Flat("value"),
-    }
-}
-
-fn layout_type_name(ty: Ty) -> String {
-    match ty {
-        Ty::Scalar(d) if d == Dim::LENGTH => "length".into(),
-        Ty::Scalar(d) if d == Dim::ANGLE => "angle".into(),
-        Ty::Scalar(d) if d == Dim::TIME => "time".into(),
-        Ty::Scalar(d) if d == Dim::SPEED => "speed".into(),
-        Ty::Scalar(d) if d == Dim::ANGULAR_SPEED => "angular_speed".into(),
-        Ty::Vec3(d) if d == Dim::SPEED => "velocity".into(),
-        other => other.to_string(),
     }
 }
 

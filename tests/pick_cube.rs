@@ -56,7 +56,7 @@ fn random_state(rng: &mut Rng) -> State {
     } else {
         [rng.uniform(-0.1, 0.1), rng.uniform(-0.1, 0.1), rng.uniform(0.0, 0.3)]
     };
-    let yaw: f64 = rng.uniform(-3.14, 3.14);
+    let yaw: f64 = rng.uniform(-std::f64::consts::PI, std::f64::consts::PI);
     let arm_speed = if rng.chance(0.5) { rng.uniform(0.0, 0.3) } else { rng.uniform(0.0, 3.0) };
     State {
         tcp,

@@ -193,11 +193,10 @@ impl<'a> Checker<'a> {
             .map(|f| {
                 let mut callees = Vec::new();
                 expr::visit_calls(&f.body, &mut |name: &str| {
-                    if let Some(&j) = names.get(name) {
-                        if !callees.contains(&j) {
+                    if let Some(&j) = names.get(name)
+                        && !callees.contains(&j) {
                             callees.push(j);
                         }
-                    }
                 });
                 callees
             })

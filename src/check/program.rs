@@ -121,7 +121,7 @@ impl<'a> Checker<'a> {
                     // this reward (the stage names it refers to) is reported here.
                     let before = self.diags.len();
                     let stage = self.check_stage(s, index, &mut inner);
-                    let mut kept: Vec<Diagnostic> = self.diags.drain(before..).filter(|d| is_stage_reference(d)).collect();
+                    let mut kept: Vec<Diagnostic> = self.diags.drain(before..).filter(is_stage_reference).collect();
                     self.diags.append(&mut kept);
                     stage
                 }

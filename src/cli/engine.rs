@@ -73,11 +73,10 @@ impl<'p> Engine<'p> {
                 let mut flat = vec![0.0; jit.output_width()];
                 let mut valid = [0u8];
                 jit.eval_check(obs, &mut flat, &mut valid).map_err(|_| EvalError::NotACheck(program.name.clone()))?;
-                if valid[0] & FLAG_VALID == 0 {
-                    if let Some(e) = Self::non_finite(program, obs) {
+                if valid[0] & FLAG_VALID == 0
+                    && let Some(e) = Self::non_finite(program, obs) {
                         return Err(e);
                     }
-                }
                 Ok(report(program, &flat))
             }
         }

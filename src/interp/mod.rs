@@ -129,9 +129,9 @@ impl<'p> Interpreter<'p> {
         let mut regressed = false;
         // Bonuses paid (or taken back) this step, per stage.
         let mut bonus_paid = vec![0.0; spec.stages.len()];
-        if next.stage < k {
-            if let Some((hold, target)) = spec.stages[next.stage as usize].hold {
-                if !truthy(self.vals[hold.0 as usize]) {
+        if next.stage < k
+            && let Some((hold, target)) = spec.stages[next.stage as usize].hold
+                && !truthy(self.vals[hold.0 as usize]) {
                     // Going back undoes the completions in between: their
                     // bonuses are taken back, so dropping and re-grasping
                     // never pays more than holding on.
@@ -143,8 +143,6 @@ impl<'p> Interpreter<'p> {
                     next = StageState { stage: target, count: 0 };
                     regressed = true;
                 }
-            }
-        }
         while next.stage < k {
             let s = &spec.stages[next.stage as usize];
             if !truthy(self.vals[s.gate.0 as usize]) {

@@ -154,11 +154,10 @@ impl<'a> Lowerer<'a> {
 
     fn emit(&mut self, inst: Inst) -> Value {
         let key = cse_key(&inst);
-        if let Some(k) = &key {
-            if let Some(v) = self.cse.get(k) {
+        if let Some(k) = &key
+            && let Some(v) = self.cse.get(k) {
                 return *v;
             }
-        }
         let outputs = if let Inst::Call { outputs, .. } = &inst { *outputs } else { 1 };
         let dest = self.fresh(outputs.max(1));
         if self.pre.len() + self.post.len() >= MAX_INSTRUCTIONS {

@@ -135,11 +135,10 @@ pub fn compact(p: &mut Program) {
 pub fn shrink_layout(p: &mut Program) {
     let mut used = vec![false; p.layout.fields.len()];
     for s in &p.pre {
-        if let Inst::Load(o) = s.inst {
-            if let Some(i) = p.layout.fields.iter().position(|f| o >= f.offset && o < f.offset + f.width) {
+        if let Inst::Load(o) = s.inst
+            && let Some(i) = p.layout.fields.iter().position(|f| o >= f.offset && o < f.offset + f.width) {
                 used[i] = true;
             }
-        }
     }
     let mut new_offsets = Vec::with_capacity(used.len());
     let mut next = 0;
@@ -151,11 +150,10 @@ pub fn shrink_layout(p: &mut Program) {
     }
     let old: Vec<(u32, u32)> = p.layout.fields.iter().map(|f| (f.offset, f.width)).collect();
     for s in &mut p.pre {
-        if let Inst::Load(o) = &mut s.inst {
-            if let Some(i) = old.iter().position(|(off, w)| *o >= *off && *o < off + w) {
+        if let Inst::Load(o) = &mut s.inst
+            && let Some(i) = old.iter().position(|(off, w)| *o >= *off && *o < off + w) {
                 *o = new_offsets[i] + (*o - old[i].0);
             }
-        }
     }
     let mut fields = Vec::new();
     for ((mut f, u), off) in p.layout.fields.drain(..).zip(used).zip(new_offsets) {

@@ -145,6 +145,37 @@ impl fmt::Debug for JitProgram {
     }
 }
 
+/// The host's target description for a tier, built once per process (CPU
+/// feature detection and settings are the same for every program).
+fn target_isa(tier: Tier) -> Result<cranelift::codegen::isa::OwnedTargetIsa, JitError> {
+    use std::sync::OnceLock;
+    static OPTIMIZED: OnceLock<Result<cranelift::codegen::isa::OwnedTargetIsa, JitError>> = OnceLock::new();
+    static FAST: OnceLock<Result<cranelift::codegen::isa::OwnedTargetIsa, JitError>> = OnceLock::new();
+    let cell = match tier {
+        Tier::Optimized => &OPTIMIZED,
+        Tier::Fast => &FAST,
+    };
+    cell.get_or_init(|| build_isa(tier)).clone()
+}
+
+fn build_isa(tier: Tier) -> Result<cranelift::codegen::isa::OwnedTargetIsa, JitError> {
+    let mut flags = settings::builder();
+    let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| JitError::Host(e.to_string()));
+    match tier {
+        Tier::Optimized => set(&mut flags, "opt_level", "speed")?,
+        Tier::Fast => {
+            set(&mut flags, "opt_level", "none")?;
+            set(&mut flags, "regalloc_algorithm", "single_pass")?;
+        }
+    }
+    set(&mut flags, "use_colocated_libcalls", "false")?;
+    set(&mut flags, "is_pic", "false")?;
+    cranelift_native::builder()
+        .map_err(|e| JitError::Host(e.to_string()))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| JitError::Host(e.to_string()))
+}
+
 /// Replaces host addresses in printed CLIF by their names (`%rwd_tanh`), so
 /// the text is the same on every run (snapshots) and readable.
 fn symbolize(clif: &str, symbols: &[(usize, String)]) -> String {
@@ -184,21 +215,7 @@ impl JitProgram {
 
     /// Compiles a program at a chosen tier.
     pub fn compile_tier(program: &Program, tier: Tier) -> Result<JitProgram, JitError> {
-        let mut flags = settings::builder();
-        let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| JitError::Host(e.to_string()));
-        match tier {
-            Tier::Optimized => set(&mut flags, "opt_level", "speed")?,
-            Tier::Fast => {
-                set(&mut flags, "opt_level", "none")?;
-                set(&mut flags, "regalloc_algorithm", "single_pass")?;
-            }
-        }
-        set(&mut flags, "use_colocated_libcalls", "false")?;
-        set(&mut flags, "is_pic", "false")?;
-        let isa = cranelift_native::builder()
-            .map_err(|e| JitError::Host(e.to_string()))?
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| JitError::Host(e.to_string()))?;
+        let isa = target_isa(tier)?;
         let mut module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
         let ptr = module.target_config().pointer_type();
         let mut ctx = module.make_context();

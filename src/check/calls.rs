@@ -426,7 +426,7 @@ fn param_words(p: P) -> String {
         P::Quat => "a quaternion".into(),
         P::Pose => "a pose (or an entity)".into(),
         P::Box => "a box (or an Object, Drawer or Hinged entity)".into(),
-        P::Points => "points(n)".into(),
+        P::Points => "points (from sample, or a points(N) property)".into(),
         P::Trace => "a trace (from predict_trace)".into(),
         P::Entity(kinds, _) => format!("an entity of kind {}", kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(" or ")),
         P::Str => "a string literal".into(),

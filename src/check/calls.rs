@@ -336,7 +336,6 @@ fn match_sig(sig: &Sig, args: &[TExpr]) -> Result<(Ty, Option<u32>), (usize, Mis
     let mut same: Option<Dim> = None;
     let mut count = None;
     let mut vec_dims = Vec::new();
-    let mut first_dim = None;
     for (i, (p, arg)) in sig.params.iter().zip(args).enumerate() {
         let err = |m: Mismatch| Err((i, m));
         let ty = arg.ty;
@@ -367,7 +366,6 @@ fn match_sig(sig: &Sig, args: &[TExpr]) -> Result<(Ty, Option<u32>), (usize, Mis
                 if let Err(m) = check_dim(*d, got, &mut same) {
                     return err(m);
                 }
-                first_dim.get_or_insert(got);
             }
             (P::Vec3(d), Ty::Vec3(got)) => {
                 if let Err(m) = check_dim(*d, got, &mut same) {
@@ -408,7 +406,6 @@ fn match_sig(sig: &Sig, args: &[TExpr]) -> Result<(Ty, Option<u32>), (usize, Mis
         R::Points => Ty::Points(count.unwrap_or(1)),
         R::Trace => Ty::Trace(count.unwrap_or(1)),
     };
-    let _ = first_dim;
     Ok((ret, count))
 }
 

@@ -24,8 +24,8 @@ impl<'a> Checker<'a> {
                 Some(scene) => (Some(scene), Some(f.text.clone())),
                 None => return,
             },
-            Some(ast::RewardTarget::Scene(s)) => (self.program_scene_pub(Some(s), &r.name), None),
-            None => (self.program_scene_pub(None, &r.name), None),
+            Some(ast::RewardTarget::Scene(s)) => (self.program_scene(Some(s), &r.name), None),
+            None => (self.program_scene(None, &r.name), None),
         };
         let Some(scene) = scene else { return };
         let diags_before = self.diags.len();
@@ -261,10 +261,6 @@ impl<'a> Checker<'a> {
             self.error(diag);
         }
         found
-    }
-
-    fn program_scene_pub(&mut self, named: Option<&ast::Name>, program: &ast::Name) -> Option<usize> {
-        self.program_scene(named, program)
     }
 
     fn check_stage(&mut self, s: &ast::StageDecl, index: usize, scope: &mut Scope) -> Stage {

@@ -1,7 +1,7 @@
 //! One environment stepped by either back end, with identical results: the
 //! CLI's `eval --backend jit|interp`.
 
-use rwd::interp::{EvalError, Interpreter, OutputValue, StageState, StepResult, report};
+use rwd::interp::{EvalError, Interpreter, OutputValue, StageState, StepResult, check_width, first_non_finite, report};
 use rwd::ir::Program;
 use rwd::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitProgram, RewardBatch};
 
@@ -23,30 +23,15 @@ impl<'p> Engine<'p> {
         }
     }
 
-    fn check_width(program: &Program, obs: &[f64]) -> Result<(), EvalError> {
-        if obs.len() != program.layout.width as usize {
-            return Err(EvalError::WrongWidth { program: program.name.clone(), expected: program.layout.width, got: obs.len() });
-        }
-        Ok(())
-    }
-
-    fn non_finite(program: &Program, obs: &[f64]) -> Option<EvalError> {
-        obs.iter().position(|x| !x.is_finite()).map(|i| EvalError::NonFinite {
-            slot: i as u32,
-            name: program.layout.slot_name(i as u32),
-            value: obs[i],
-        })
-    }
-
     pub fn step(&mut self, obs: &[f64]) -> Result<StepResult, EvalError> {
         match self {
             Engine::Interp { interp, state } => interp.step(state, obs),
             Engine::Jit { program, jit, state, out } => {
-                Self::check_width(program, obs)?;
+                check_width(program, obs)?;
                 jit.eval_reward(obs, state, out).map_err(|_| EvalError::NotAReward(program.name.clone()))?;
                 let flags = out.flags[0];
                 let valid = flags & FLAG_VALID != 0;
-                let error = (!valid).then(|| match Self::non_finite(program, obs) {
+                let error = (!valid).then(|| match first_non_finite(program, obs) {
                     Some(e) => e.to_string(),
                     None => "reward is not finite (run with --backend interp to see which term)".to_string(),
                 });
@@ -69,12 +54,12 @@ impl<'p> Engine<'p> {
         match self {
             Engine::Interp { interp, .. } => interp.check(obs),
             Engine::Jit { program, jit, .. } => {
-                Self::check_width(program, obs)?;
+                check_width(program, obs)?;
                 let mut flat = vec![0.0; jit.output_width()];
                 let mut valid = [0u8];
                 jit.eval_check(obs, &mut flat, &mut valid).map_err(|_| EvalError::NotACheck(program.name.clone()))?;
                 if valid[0] & FLAG_VALID == 0
-                    && let Some(e) = Self::non_finite(program, obs) {
+                    && let Some(e) = first_non_finite(program, obs) {
                         return Err(e);
                     }
                 Ok(report(program, &flat))

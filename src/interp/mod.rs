@@ -19,7 +19,7 @@
 //! step whose reward or any term comes out non-finite is flagged the same way.
 
 use crate::builtins::{Math1, Math2};
-use crate::ir::{Bin, Cmp, Inst, OutputTy, Program, Stmt, TermKind};
+use crate::ir::{Bin, Cmp, Inst, OutputTy, Program, Stmt};
 use serde::Serialize;
 use std::fmt;
 
@@ -97,29 +97,13 @@ impl<'p> Interpreter<'p> {
         Interpreter { program, vals: vec![0.0; program.num_values as usize], scratch: Vec::new() }
     }
 
-    fn check_width(&self, obs: &[f64]) -> Result<(), EvalError> {
-        let expected = self.program.layout.width;
-        if obs.len() != expected as usize {
-            return Err(EvalError::WrongWidth { program: self.program.name.clone(), expected, got: obs.len() });
-        }
-        Ok(())
-    }
-
-    fn first_non_finite(&self, obs: &[f64]) -> Option<EvalError> {
-        obs.iter().position(|x| !x.is_finite()).map(|i| EvalError::NonFinite {
-            slot: i as u32,
-            name: self.program.layout.slot_name(i as u32),
-            value: obs[i],
-        })
-    }
-
     /// One reward step for one environment.
     pub fn step(&mut self, state: &mut StageState, obs: &[f64]) -> Result<StepResult, EvalError> {
-        self.check_width(obs)?;
+        check_width(self.program, obs)?;
         let p = self.program;
         let Some(spec) = &p.reward else { return Err(EvalError::NotAReward(p.name.clone())) };
         let n_terms = p.term_names().len();
-        if let Some(e) = self.first_non_finite(obs) {
+        if let Some(e) = first_non_finite(self.program, obs) {
             return Ok(invalid(n_terms, state.stage, e.to_string()));
         }
         exec(&p.pre, &mut self.vals, &mut self.scratch, obs, u32::MAX);
@@ -209,12 +193,12 @@ impl<'p> Interpreter<'p> {
 
     /// Runs a check (or failure) on one observation.
     pub fn check(&mut self, obs: &[f64]) -> Result<Vec<(String, OutputValue)>, EvalError> {
-        self.check_width(obs)?;
+        check_width(self.program, obs)?;
         let p = self.program;
         if p.reward.is_some() {
             return Err(EvalError::NotACheck(p.name.clone()));
         }
-        if let Some(e) = self.first_non_finite(obs) {
+        if let Some(e) = first_non_finite(self.program, obs) {
             return Err(e);
         }
         exec(&p.pre, &mut self.vals, &mut self.scratch, obs, u32::MAX);
@@ -227,6 +211,24 @@ impl<'p> Interpreter<'p> {
         let out = self.check(obs)?;
         Ok(matches!(out.first(), Some((_, OutputValue::Bool(true)))))
     }
+}
+
+/// An observation must be exactly as wide as the program's layout.
+pub fn check_width(p: &Program, obs: &[f64]) -> Result<(), EvalError> {
+    let expected = p.layout.width;
+    if obs.len() != expected as usize {
+        return Err(EvalError::WrongWidth { program: p.name.clone(), expected, got: obs.len() });
+    }
+    Ok(())
+}
+
+/// The first slot that is NaN or infinite, named by the layout.
+pub fn first_non_finite(p: &Program, obs: &[f64]) -> Option<EvalError> {
+    obs.iter().position(|x| !x.is_finite()).map(|i| EvalError::NonFinite {
+        slot: i as u32,
+        name: p.layout.slot_name(i as u32),
+        value: obs[i],
+    })
 }
 
 /// A check's named results from its flat output row (outputs in order,
@@ -371,16 +373,5 @@ fn exec(stmts: &[Stmt], vals: &mut [f64], scratch: &mut Vec<f64>, obs: &[f64], s
             }
         };
         vals[d] = r;
-    }
-}
-
-/// The kind of a term by name, for reports.
-pub fn term_kind(p: &Program, index: usize) -> TermKind {
-    let Some(r) = &p.reward else { return TermKind::Term };
-    let bonuses = r.stages.iter().filter(|s| s.bonus.is_some()).count();
-    match index {
-        0 | 1 => TermKind::Shape,
-        i if i < 2 + bonuses => TermKind::Bonus,
-        i => r.terms.get(i - 2 - bonuses).map_or(TermKind::Term, |t| t.kind),
     }
 }

@@ -16,15 +16,15 @@ pub const QUAT_EPS: f64 = 1e-12;
 
 impl Lowerer<'_> {
     fn sub(&mut self, a: Value, b: Value) -> Value {
-        self.bin_pub(Bin::Sub, a, b)
+        self.bin(Bin::Sub, a, b)
     }
 
     fn add(&mut self, a: Value, b: Value) -> Value {
-        self.bin_pub(Bin::Add, a, b)
+        self.bin(Bin::Add, a, b)
     }
 
     fn mul(&mut self, a: Value, b: Value) -> Value {
-        self.bin_pub(Bin::Mul, a, b)
+        self.bin(Bin::Mul, a, b)
     }
 
     fn cross3(&mut self, u: [Value; 3], v: [Value; 3]) -> [Value; 3] {
@@ -42,32 +42,31 @@ impl Lowerer<'_> {
     /// largest magnitude, so quaternions near the f64 range (1e200) do not
     /// overflow when squared.
     pub fn quat_unit(&mut self, q: &[Value]) -> [Value; 4] {
-        use crate::builtins::Math2;
-        let abs: Vec<Value> = q.iter().map(|c| self.emit_pub(Inst::Unary(Math1::Abs, *c))).collect();
-        let m01 = self.bin_pub(Bin::Math(Math2::Max), abs[0], abs[1]);
-        let m23 = self.bin_pub(Bin::Math(Math2::Max), abs[2], abs[3]);
-        let m = self.bin_pub(Bin::Math(Math2::Max), m01, m23);
-        let (zero, one) = (self.konst_pub(0.0), self.konst_pub(1.0));
-        let positive = self.emit_pub(Inst::Compare(Cmp::Gt, m, zero));
-        let safe_m = self.emit_pub(Inst::Select(positive, m, one));
+        let abs: Vec<Value> = q.iter().map(|c| self.emit(Inst::Unary(Math1::Abs, *c))).collect();
+        let m01 = self.max(abs[0], abs[1]);
+        let m23 = self.max(abs[2], abs[3]);
+        let m = self.max(m01, m23);
+        let (zero, one) = (self.konst(0.0), self.konst(1.0));
+        let positive = self.emit(Inst::Compare(Cmp::Gt, m, zero));
+        let safe_m = self.emit(Inst::Select(positive, m, one));
         // One division and four multiplications instead of four divisions.
-        let inv_m = self.bin_pub(Bin::Div, one, safe_m);
+        let inv_m = self.bin(Bin::Div, one, safe_m);
         let scaled: Vec<Value> = q.iter().map(|c| self.mul(*c, inv_m)).collect();
         let squares: Vec<Value> = scaled.iter().map(|c| self.mul(*c, *c)).collect();
         let s01 = self.add(squares[0], squares[1]);
         let s012 = self.add(s01, squares[2]);
         let n2 = self.add(s012, squares[3]);
-        let n = self.emit_pub(Inst::Unary(Math1::Sqrt, n2));
+        let n = self.emit(Inst::Unary(Math1::Sqrt, n2));
         let norm = self.mul(m, n);
-        let (eps, inf) = (self.konst_pub(QUAT_EPS), self.konst_pub(f64::INFINITY));
-        let big = self.emit_pub(Inst::Compare(Cmp::Gt, norm, eps));
-        let finite = self.emit_pub(Inst::Compare(Cmp::Lt, norm, inf));
-        let ok = self.emit_pub(Inst::And(big, finite));
-        let inv_n = self.bin_pub(Bin::Div, one, n);
+        let (eps, inf) = (self.konst(QUAT_EPS), self.konst(f64::INFINITY));
+        let big = self.emit(Inst::Compare(Cmp::Gt, norm, eps));
+        let finite = self.emit(Inst::Compare(Cmp::Lt, norm, inf));
+        let ok = self.emit(Inst::And(big, finite));
+        let inv_n = self.bin(Bin::Div, one, n);
         let mut out = [q[0]; 4];
         for k in 0..4 {
             let unit = self.mul(scaled[k], inv_n);
-            out[k] = self.emit_pub(Inst::Select(ok, unit, if k == 0 { one } else { zero }));
+            out[k] = self.emit(Inst::Select(ok, unit, if k == 0 { one } else { zero }));
         }
         out
     }
@@ -76,11 +75,11 @@ impl Lowerer<'_> {
     /// t = 2 u x v, v' = v + w t + u x t with u = (x, y, z).
     pub fn rotate_by(&mut self, q: [Value; 4], v: [Value; 3], inverse: bool) -> [Value; 3] {
         let u = if inverse {
-            [self.emit_pub(Inst::Neg(q[1])), self.emit_pub(Inst::Neg(q[2])), self.emit_pub(Inst::Neg(q[3]))]
+            [self.emit(Inst::Neg(q[1])), self.emit(Inst::Neg(q[2])), self.emit(Inst::Neg(q[3]))]
         } else {
             [q[1], q[2], q[3]]
         };
-        let two = self.konst_pub(2.0);
+        let two = self.konst(2.0);
         let uv = self.cross3(u, v);
         let t = [self.mul(two, uv[0]), self.mul(two, uv[1]), self.mul(two, uv[2])];
         let ut = self.cross3(u, t);
@@ -99,31 +98,31 @@ impl Lowerer<'_> {
         let q = self.quat_unit(&b[3..7]);
         let d = [self.sub(p[0], b[0]), self.sub(p[1], b[1]), self.sub(p[2], b[2])];
         let local = self.rotate_by(q, d, true);
-        let slack = self.konst_pub(margin + BOX_TOLERANCE);
+        let slack = self.konst(margin + BOX_TOLERANCE);
         let mut inside: Option<Value> = None;
         for k in 0..3 {
-            let half = self.emit_pub(Inst::Unary(Math1::Abs, b[7 + k]));
+            let half = self.emit(Inst::Unary(Math1::Abs, b[7 + k]));
             let limit = self.add(half, slack);
-            let off = self.emit_pub(Inst::Unary(Math1::Abs, local[k]));
-            let ok = self.emit_pub(Inst::Compare(Cmp::Le, off, limit));
+            let off = self.emit(Inst::Unary(Math1::Abs, local[k]));
+            let ok = self.emit(Inst::Compare(Cmp::Le, off, limit));
             inside = Some(match inside {
                 None => ok,
-                Some(acc) => self.emit_pub(Inst::And(acc, ok)),
+                Some(acc) => self.emit(Inst::And(acc, ok)),
             });
         }
-        inside.unwrap_or_else(|| self.konst_pub(0.0))
+        inside.unwrap_or_else(|| self.konst(0.0))
     }
 
     /// The body's z axis in the world, each component clamped to [-1, 1]
     /// (it is a unit vector; the clamp only removes rounding past 1).
     pub fn up_axis(&mut self, rot: &[Value]) -> Vec<Value> {
         let q = self.quat_unit(rot);
-        let (zero, one, minus_one) = (self.konst_pub(0.0), self.konst_pub(1.0), self.konst_pub(-1.0));
+        let (zero, one, minus_one) = (self.konst(0.0), self.konst(1.0), self.konst(-1.0));
         let up = self.rotate_by(q, [zero, zero, one], false);
         up.iter()
             .map(|c| {
-                let lo = self.bin_pub(Bin::Math(crate::builtins::Math2::Max), *c, minus_one);
-                self.bin_pub(Bin::Math(crate::builtins::Math2::Min), lo, one)
+                let lo = self.max(*c, minus_one);
+                self.min(lo, one)
             })
             .collect()
     }

@@ -152,7 +152,7 @@ impl<'a> Lowerer<'a> {
         v
     }
 
-    fn emit(&mut self, inst: Inst) -> Value {
+    pub(super) fn emit(&mut self, inst: Inst) -> Value {
         let key = cse_key(&inst);
         if let Some(k) = &key
             && let Some(v) = self.cse.get(k) {
@@ -173,20 +173,8 @@ impl<'a> Lowerer<'a> {
         dest
     }
 
-    fn konst(&mut self, c: f64) -> Value {
+    pub(super) fn konst(&mut self, c: f64) -> Value {
         self.emit(Inst::Const(c))
-    }
-
-    pub(super) fn konst_pub(&mut self, c: f64) -> Value {
-        self.konst(c)
-    }
-
-    pub(super) fn emit_pub(&mut self, inst: Inst) -> Value {
-        self.emit(inst)
-    }
-
-    pub(super) fn bin_pub(&mut self, op: Bin, a: Value, b: Value) -> Value {
-        self.bin(op, a, b)
     }
 
     fn load(&mut self, key: FieldKey, comp: u32) -> Value {
@@ -202,15 +190,15 @@ impl<'a> Lowerer<'a> {
         dest
     }
 
-    fn bin(&mut self, op: Bin, a: Value, b: Value) -> Value {
+    pub(super) fn bin(&mut self, op: Bin, a: Value, b: Value) -> Value {
         self.emit(Inst::Binary(op, a, b))
     }
 
-    fn min(&mut self, a: Value, b: Value) -> Value {
+    pub(super) fn min(&mut self, a: Value, b: Value) -> Value {
         self.bin(Bin::Math(builtins::Math2::Min), a, b)
     }
 
-    fn max(&mut self, a: Value, b: Value) -> Value {
+    pub(super) fn max(&mut self, a: Value, b: Value) -> Value {
         self.bin(Bin::Math(builtins::Math2::Max), a, b)
     }
 
@@ -500,7 +488,7 @@ impl<'a> Lowerer<'a> {
                 }
                 out
             }
-            TKind::Builtin { id, sig, args, count } => self.builtin(*id, *sig, args, *count, e.ty),
+            TKind::Builtin { id, sig, args, .. } => self.builtin(*id, *sig, args, e.ty),
             TKind::Error => LVal::Flat(vec![self.konst(f64::NAN); e.ty.width().max(1) as usize]),
         }
     }
@@ -610,7 +598,7 @@ impl<'a> Lowerer<'a> {
         (0..outputs).map(|i| Value(first.0 + i)).collect()
     }
 
-    fn builtin(&mut self, id: builtins::BuiltinId, sig: usize, args: &'a [TExpr], count: Option<u32>, ty: Ty) -> LVal {
+    fn builtin(&mut self, id: builtins::BuiltinId, sig: usize, args: &'a [TExpr], ty: Ty) -> LVal {
         let b = builtins::get(id);
         let mut flat_args: Vec<Vec<Value>> = Vec::new();
         let mut native_args: Vec<Value> = Vec::new();
@@ -699,7 +687,6 @@ impl<'a> Lowerer<'a> {
             },
             Imp::Native(funcs) => {
                 let func = funcs.get(sig).copied().unwrap_or(funcs[0]);
-                let _ = count;
                 LVal::Flat(self.native(b.name, func, native_args, ty.width()))
             }
             Imp::VerifyProperty => one(self.konst(f64::NAN)),

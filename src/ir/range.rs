@@ -107,8 +107,7 @@ fn binary(op: Bin, a: Interval, b: Interval, same: bool) -> Interval {
 fn native_range(name: &str) -> Interval {
     match name {
         "angle" => Interval::new(0.0, PI),
-        "up" => Interval::new(-1.0, 1.0),
-        "contain" | "contain_fully" | "is_holding" | "above" | "check_collision" => Interval::UNIT,
+        "contain_fully" | "above" | "check_collision" => Interval::UNIT,
         _ => Interval::ALL,
     }
 }

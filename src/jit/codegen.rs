@@ -49,11 +49,13 @@ pub struct Translator<'a, 'b> {
     /// Host addresses baked into the code, with names, so the printed CLIF
     /// can show `%rwd_tanh` instead of an address that changes every run.
     pub symbols: Vec<(usize, String)>,
+    /// Call signatures imported so far: each shape is imported once.
+    signatures: HashMap<Signature, codegen::ir::SigRef>,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
     pub fn new(b: FunctionBuilder<'b>, program: &'a Program, ptr: Type) -> Translator<'a, 'b> {
-        Translator { b, program, ptr, values: HashMap::new(), call_slot: None, flags: MemFlagsData::trusted(), symbols: Vec::new() }
+        Translator { b, program, ptr, values: HashMap::new(), call_slot: None, flags: MemFlagsData::trusted(), symbols: Vec::new(), signatures: HashMap::new() }
     }
 
     /// Emits the whole function; returns the finished builder and the
@@ -141,13 +143,22 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.values[&x.0]
     }
 
+    fn import(&mut self, sig: Signature) -> codegen::ir::SigRef {
+        if let Some(r) = self.signatures.get(&sig) {
+            return *r;
+        }
+        let r = self.b.import_signature(sig.clone());
+        self.signatures.insert(sig, r);
+        r
+    }
+
     fn call_host(&mut self, address: usize, params: &[Value]) -> Value {
         let mut sig = Signature::new(self.b.func.signature.call_conv);
         for _ in params {
             sig.params.push(AbiParam::new(types::F64));
         }
         sig.returns.push(AbiParam::new(types::F64));
-        let sig_ref = self.b.import_signature(sig);
+        let sig_ref = self.import(sig);
         let callee = self.b.ins().iconst(self.ptr, address as i64);
         let call = self.b.ins().call_indirect(sig_ref, callee, params);
         self.b.inst_results(call)[0]
@@ -329,7 +340,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         for _ in 0..5 {
             sig.params.push(AbiParam::new(self.ptr));
         }
-        let sig_ref = self.b.import_signature(sig);
+        let sig_ref = self.import(sig);
         self.symbols.push((host::call_native_address(), "rwd_call_native".to_string()));
         let callee = self.b.ins().iconst(self.ptr, host::call_native_address() as i64);
         let f = self.b.ins().iconst(self.ptr, func as i64);

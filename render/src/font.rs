@@ -140,6 +140,13 @@ pub fn text_width(text: &str, scale: u32) -> u32 {
     if count == 0 { 0 } else { (count * ADVANCE - 1) * scale }
 }
 
+/// How many pixels `text` inks at `scale`: lets a test prove a label was
+/// drawn whole (not clipped, not covered).
+pub fn ink_pixels(text: &str, scale: u32) -> usize {
+    let per_glyph = |c: char| glyph(c).iter().map(|row| row.count_ones() as usize).sum::<usize>();
+    text.chars().map(per_glyph).sum::<usize>() * (scale as usize).pow(2)
+}
+
 /// Height in image pixels of one line of text at `scale`.
 pub fn text_height(scale: u32) -> u32 {
     GLYPH_H * scale

@@ -9,12 +9,15 @@ use crate::raster::{Clip, Image, darken};
 pub const TEXT_COLOR: [u8; 3] = [20, 20, 20];
 const PLATE_COLOR: [u8; 3] = [255, 255, 255];
 
+/// A pixel-space box `(x0, y0, x1, y1)`.
+pub type PixelBox = (f64, f64, f64, f64);
+
 /// One label to place.
 #[derive(Clone, Debug)]
 pub struct LabelRequest {
     pub text: String,
     /// Pixel box `(x0, y0, x1, y1)` of the thing the label names.
-    pub anchor: (f64, f64, f64, f64),
+    pub anchor: PixelBox,
     /// The body's colour, shown as a swatch so label and body match at a glance.
     pub color: [u8; 3],
     /// Region the label should stay in (its panel's plot).
@@ -32,13 +35,13 @@ pub struct Plate {
     pub y1: i64,
 }
 
-fn overlap(a: Plate, b: (f64, f64, f64, f64)) -> f64 {
+fn overlap(a: Plate, b: PixelBox) -> f64 {
     let w = (a.x1 as f64).min(b.2) - (a.x0 as f64).max(b.0);
     let h = (a.y1 as f64).min(b.3) - (a.y0 as f64).max(b.1);
     if w > 0.0 && h > 0.0 { w * h } else { 0.0 }
 }
 
-fn as_box(p: Plate) -> (f64, f64, f64, f64) {
+fn as_box(p: Plate) -> PixelBox {
     (p.x0 as f64, p.y0 as f64, p.x1 as f64, p.y1 as f64)
 }
 
@@ -50,7 +53,7 @@ fn outside(p: Plate, region: Clip) -> f64 {
 
 /// Places and draws every label. `obstacles` are the pixel boxes of all bodies
 /// (per request index they are skipped for the request's own anchor).
-pub fn draw_labels(image: &mut Image, requests: &[LabelRequest], obstacles: &[(f64, f64, f64, f64)], scale: u32) {
+pub fn draw_labels(image: &mut Image, requests: &[LabelRequest], obstacles: &[PixelBox], scale: u32) {
     let text_h = i64::from(font::text_height(scale));
     let pad = 2 * i64::from(scale);
     let gap = 3 * i64::from(scale);
@@ -150,4 +153,34 @@ fn draw_plate(image: &mut Image, plate: Plate, text: &str, color: [u8; 3], scale
     let (sx, sy) = (plate.x0 + pad, plate.y0 + pad);
     image.fill_rect(clip, sx, sy, sx + text_h, sy + text_h, color);
     font::draw_text(image, clip, sx + text_h + pad, sy, text, scale, TEXT_COLOR);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plates_are_pulled_back_inside_the_image() {
+        let bounds = Clip::new(0, 0, 100, 50);
+        let p = clamp_into(Plate { x0: 90, y0: -5, x1: 130, y1: 15 }, bounds);
+        assert_eq!(p, Plate { x0: 60, y0: 0, x1: 100, y1: 20 });
+    }
+
+    #[test]
+    fn second_label_avoids_the_first() {
+        let mut image = Image::new(400, 200, [255; 3]);
+        let region = image.full();
+        let request = |text: &str| LabelRequest {
+            text: text.to_string(),
+            anchor: (100.0, 90.0, 110.0, 100.0),
+            color: [200, 0, 0],
+            region,
+            inside: false,
+        };
+        draw_labels(&mut image, &[request("aaaa"), request("bbbb")], &[], 1);
+        // Both plates drawn: their texts do not overlap, so both inks survive.
+        let ink = image.rgb.chunks(3).filter(|p| *p == TEXT_COLOR).count();
+        let one = font::ink_pixels("aaaa", 1) + font::ink_pixels("bbbb", 1);
+        assert_eq!(ink, one);
+    }
 }

@@ -16,7 +16,7 @@
 
 mod encode;
 mod error;
-mod font;
+pub mod font;
 mod gripper;
 mod labels;
 mod layout;
@@ -28,6 +28,7 @@ mod scene;
 pub use error::RenderError;
 pub use gripper::MAX_GAP as GRIPPER_MAX_GAP;
 pub use labels::TEXT_COLOR as LABEL_TEXT_COLOR;
+pub use panels::{GRASP_FINGER as GRASP_FINGER_COLOR, GRIPPER_FINGER as GRIPPER_FINGER_COLOR};
 pub use layout::{Layout, Panel, layout};
 pub use project::View;
 pub use raster::{Clip, Image};

@@ -4,7 +4,7 @@
 
 use crate::font;
 use crate::gripper::{self, PartKind};
-use crate::labels::LabelRequest;
+use crate::labels::{LabelRequest, PixelBox};
 use crate::layout::{Layout, Panel};
 use crate::project::{View, box_corners, convex_hull};
 use crate::raster::{Image, darken, mix};
@@ -17,9 +17,10 @@ const INK: [u8; 3] = [40, 40, 40];
 const GRID_INK: [u8; 3] = [60, 60, 90];
 const GRID_TEXT: [u8; 3] = [110, 110, 125];
 const GRIPPER_BODY: [u8; 3] = [150, 152, 160];
-const GRIPPER_FINGER: [u8; 3] = [60, 62, 72];
+const GRIPPER_EDGE: [u8; 3] = [95, 97, 110];
+pub const GRIPPER_FINGER: [u8; 3] = [60, 62, 72];
 /// Grasping is shown loudly: it is the state a recovery reward most often hinges on.
-const GRASP_FINGER: [u8; 3] = [255, 200, 0];
+pub const GRASP_FINGER: [u8; 3] = [255, 200, 0];
 const GRASP_HALO: [u8; 3] = [220, 0, 120];
 
 /// A body's silhouette in one panel, ready to paint.
@@ -32,7 +33,7 @@ struct Silhouette<'a> {
 }
 
 /// Pixel bounding box of a set of points.
-fn bbox(points: &[(f64, f64)]) -> (f64, f64, f64, f64) {
+fn bbox(points: &[(f64, f64)]) -> PixelBox {
     points.iter().fold(
         (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY),
         |b, p| (b.0.min(p.0), b.1.min(p.1), b.2.max(p.0), b.3.max(p.1)),
@@ -55,7 +56,7 @@ pub fn draw_panel(
     layout: &Layout,
     panel: &Panel,
     scene: &Scene,
-) -> (Vec<LabelRequest>, Vec<(f64, f64, f64, f64)>) {
+) -> (Vec<LabelRequest>, Vec<PixelBox>) {
     let view = panel.view;
     let plot = panel.plot;
     let line = layout.text_scale.max(1);
@@ -173,7 +174,7 @@ fn draw_body(image: &mut Image, panel: &Panel, s: &Silhouette, line: u32) {
 }
 
 /// Draws the gripper and returns its pixel bounding box.
-fn draw_gripper(image: &mut Image, panel: &Panel, g: &crate::scene::GripperView, line: u32) -> (f64, f64, f64, f64) {
+fn draw_gripper(image: &mut Image, panel: &Panel, g: &crate::scene::GripperView, line: u32) -> PixelBox {
     let clip = panel.plot;
     let mut all_points = Vec::new();
     let mut parts = gripper::parts(g);
@@ -193,10 +194,10 @@ fn draw_gripper(image: &mut Image, panel: &Panel, g: &crate::scene::GripperView,
                 image.fill_polygon(clip, &hull, fill);
                 image.stroke_polygon(clip, &hull, if g.grasping { line + 1 } else { line }, edge);
             }
-            (_, View::Top) => image.stroke_polygon(clip, &hull, line, GRIPPER_FINGER),
+            (_, View::Top) => image.stroke_polygon(clip, &hull, line, GRIPPER_EDGE),
             (_, View::Side) => {
                 image.fill_polygon(clip, &hull, GRIPPER_BODY);
-                image.stroke_polygon(clip, &hull, line, GRIPPER_FINGER);
+                image.stroke_polygon(clip, &hull, line, GRIPPER_EDGE);
             }
         }
     }
@@ -278,6 +279,10 @@ fn draw_grid(image: &mut Image, layout: &Layout, panel: &Panel) {
             image.blend(plot, x, y, GRID_INK, 0.12);
         }
         let text = format!("{v_name}={}", format_coord(v));
+        if y - text_h - 2 < plot.y0 {
+            k += 1;
+            continue;
+        }
         font::draw_text(image, plot, plot.x0 + 2, y - text_h - 2, &text, scale, GRID_TEXT);
         k += 1;
     }

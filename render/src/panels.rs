@@ -251,20 +251,20 @@ fn draw_grid(image: &mut Image, layout: &Layout, panel: &Panel) {
         View::Top => ("x", "y"),
         View::Side => ("x", "z"),
     };
+    // Coordinates are skipped where they would run into the previous one.
+    let mut text_free_from = i64::MIN;
     let mut k = (h0 / step).ceil() as i64;
     while (k as f64) * step <= h1 && k < (h0 / step).ceil() as i64 + 1000 {
         let h = k as f64 * step;
-        let x = (panel.to_pixel(match panel.view {
-            View::Top => [h, 0.0, 0.0],
-            View::Side => [h, 0.0, 0.0],
-        }))
-        .0
-        .floor() as i64;
+        let x = panel.to_pixel([h, 0.0, 0.0]).0.floor() as i64;
         for y in plot.y0..plot.y1 {
             image.blend(plot, x, y, GRID_INK, 0.12);
         }
         let text = format!("{h_name}={}", format_coord(h));
-        font::draw_text(image, plot, x + 2, plot.y1 - text_h - 2, &text, scale, GRID_TEXT);
+        if x + 2 >= text_free_from {
+            font::draw_text(image, plot, x + 2, plot.y1 - text_h - 2, &text, scale, GRID_TEXT);
+            text_free_from = x + 2 + i64::from(font::text_width(&text, scale)) + 4 * i64::from(scale);
+        }
         k += 1;
     }
     let mut k = (v0 / step).ceil() as i64;

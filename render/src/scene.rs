@@ -83,9 +83,34 @@ const PALETTE: [[u8; 3]; 12] = [
     [120, 60, 160],
 ];
 
-/// A stable colour for a label (FNV-1a hash into a fixed palette), so the same
-/// entity keeps its colour across renders and runs.
+/// Colours for colour words in labels: a "red block" drawn cyan would
+/// mislead a person and a VLM alike.
+const NAMED: [(&str, [u8; 3]); 13] = [
+    ("red", [214, 39, 40]),
+    ("green", [44, 160, 44]),
+    ("blue", [31, 119, 180]),
+    ("orange", [255, 127, 14]),
+    ("yellow", [235, 200, 20]),
+    ("purple", [148, 103, 189]),
+    ("pink", [227, 119, 194]),
+    ("brown", [140, 86, 75]),
+    ("black", [45, 45, 45]),
+    ("white", [228, 228, 228]),
+    ("gray", [127, 127, 127]),
+    ("grey", [127, 127, 127]),
+    ("cyan", [23, 190, 207]),
+];
+
+/// A stable colour for a label, so the same entity keeps its colour across
+/// renders and runs: the first colour word in the label if there is one
+/// ("red block"), otherwise an FNV-1a hash of the label into a fixed palette.
 pub fn palette_color(label: &str) -> [u8; 3] {
+    let lower = label.to_ascii_lowercase();
+    for word in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if let Some((_, color)) = NAMED.iter().find(|(name, _)| *name == word) {
+            return *color;
+        }
+    }
     let mut hash: u32 = 0x811c_9dc5;
     for byte in label.bytes() {
         hash ^= u32::from(byte);
@@ -212,5 +237,18 @@ fn check_finite(label: &str, field: &'static str, values: &[f64]) -> Result<(), 
             index,
             value: values[index],
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_words_win_and_other_labels_hash_stably() {
+        assert_eq!(palette_color("Red block"), [214, 39, 40]);
+        assert_eq!(palette_color("bowl_green"), [44, 160, 44]);
+        assert_eq!(palette_color("carrot"), palette_color("carrot"));
+        assert!(PALETTE.contains(&palette_color("carrot")));
     }
 }

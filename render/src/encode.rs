@@ -11,9 +11,15 @@ pub fn encode_png(image: &Image) -> Result<Vec<u8>, RenderError> {
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         encoder.set_compression(png::Compression::Balanced);
-        let mut writer = encoder.write_header().map_err(|e| RenderError::Encode(e.to_string()))?;
-        writer.write_image_data(&image.rgb).map_err(|e| RenderError::Encode(e.to_string()))?;
-        writer.finish().map_err(|e| RenderError::Encode(e.to_string()))?;
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| RenderError::Encode(e.to_string()))?;
+        writer
+            .write_image_data(&image.rgb)
+            .map_err(|e| RenderError::Encode(e.to_string()))?;
+        writer
+            .finish()
+            .map_err(|e| RenderError::Encode(e.to_string()))?;
     }
     Ok(bytes)
 }

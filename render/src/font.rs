@@ -128,7 +128,11 @@ pub fn glyph(c: char) -> [u8; 9] {
         return *rows;
     }
     let code = c as u32;
-    let rows = if (32..=126).contains(&code) { GLYPHS[(code - 32) as usize] } else { GLYPHS[('?' as u32 - 32) as usize] };
+    let rows = if (32..=126).contains(&code) {
+        GLYPHS[(code - 32) as usize]
+    } else {
+        GLYPHS[('?' as u32 - 32) as usize]
+    };
     let mut full = [0u8; 9];
     full[..7].copy_from_slice(&rows);
     full
@@ -137,13 +141,22 @@ pub fn glyph(c: char) -> [u8; 9] {
 /// Width in image pixels of `text` at `scale` (no trailing blank column).
 pub fn text_width(text: &str, scale: u32) -> u32 {
     let count = text.chars().count() as u32;
-    if count == 0 { 0 } else { (count * ADVANCE - 1) * scale }
+    if count == 0 {
+        0
+    } else {
+        (count * ADVANCE - 1) * scale
+    }
 }
 
 /// How many pixels `text` inks at `scale`: lets a test prove a label was
 /// drawn whole (not clipped, not covered).
 pub fn ink_pixels(text: &str, scale: u32) -> usize {
-    let per_glyph = |c: char| glyph(c).iter().map(|row| row.count_ones() as usize).sum::<usize>();
+    let per_glyph = |c: char| {
+        glyph(c)
+            .iter()
+            .map(|row| row.count_ones() as usize)
+            .sum::<usize>()
+    };
     text.chars().map(per_glyph).sum::<usize>() * (scale as usize).pow(2)
 }
 
@@ -169,7 +182,15 @@ pub fn fit_text(text: &str, scale: u32, max_width: u32) -> String {
 }
 
 /// Draws `text` with its top-left corner at (x, y).
-pub fn draw_text(image: &mut Image, clip: Clip, x: i64, y: i64, text: &str, scale: u32, color: [u8; 3]) {
+pub fn draw_text(
+    image: &mut Image,
+    clip: Clip,
+    x: i64,
+    y: i64,
+    text: &str,
+    scale: u32,
+    color: [u8; 3],
+) {
     let scale_i = i64::from(scale);
     for (index, c) in text.chars().enumerate() {
         let left = x + index as i64 * i64::from(ADVANCE) * scale_i;
@@ -193,8 +214,16 @@ mod tests {
     fn every_printable_glyph_but_space_has_ink_and_fits_five_columns() {
         for code in 33u8..=126 {
             let rows = glyph(code as char);
-            assert!(rows.iter().any(|r| *r != 0), "glyph {:?} is blank", code as char);
-            assert!(rows.iter().all(|r| *r < 32), "glyph {:?} is wider than 5", code as char);
+            assert!(
+                rows.iter().any(|r| *r != 0),
+                "glyph {:?} is blank",
+                code as char
+            );
+            assert!(
+                rows.iter().all(|r| *r < 32),
+                "glyph {:?} is wider than 5",
+                code as char
+            );
         }
         assert!(glyph(' ').iter().all(|r| *r == 0));
     }
@@ -203,7 +232,13 @@ mod tests {
     fn glyphs_are_distinct() {
         for a in 32u8..=126 {
             for b in (a + 1)..=126 {
-                assert_ne!(glyph(a as char), glyph(b as char), "{:?} and {:?}", a as char, b as char);
+                assert_ne!(
+                    glyph(a as char),
+                    glyph(b as char),
+                    "{:?} and {:?}",
+                    a as char,
+                    b as char
+                );
             }
         }
     }

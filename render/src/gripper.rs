@@ -29,10 +29,21 @@ pub struct Part {
 /// The gripper's parts, fingers last so they are painted on top.
 pub fn parts(gripper: &GripperView) -> Vec<Part> {
     let opening = gripper.opening.clamp(0.0, 1.0);
-    let rot = [(gripper.yaw / 2.0).cos(), 0.0, 0.0, (gripper.yaw / 2.0).sin()];
+    let rot = [
+        (gripper.yaw / 2.0).cos(),
+        0.0,
+        0.0,
+        (gripper.yaw / 2.0).sin(),
+    ];
     let (sin, cos) = gripper.yaw.sin_cos();
     // The closing axis is the gripper's local x turned by yaw.
-    let along = |d: f64, dz: f64| [gripper.pos[0] + cos * d, gripper.pos[1] + sin * d, gripper.pos[2] + dz];
+    let along = |d: f64, dz: f64| {
+        [
+            gripper.pos[0] + cos * d,
+            gripper.pos[1] + sin * d,
+            gripper.pos[2] + dz,
+        ]
+    };
 
     let finger_offset = opening * MAX_GAP / 2.0 + FINGER_HALF[0];
     // Finger pads reach a little below the TCP, like real fingertips.
@@ -41,10 +52,30 @@ pub fn parts(gripper: &GripperView) -> Vec<Part> {
     let palm_half_x = MAX_GAP / 2.0 + 2.0 * FINGER_HALF[0];
     let wrist_dz = palm_dz + PALM_HALF_Z + WRIST_HALF[2];
     vec![
-        Part { kind: PartKind::Wrist, pos: along(0.0, wrist_dz), rot, half: WRIST_HALF },
-        Part { kind: PartKind::Palm, pos: along(0.0, palm_dz), rot, half: [palm_half_x, PALM_HALF_Y, PALM_HALF_Z] },
-        Part { kind: PartKind::Finger, pos: along(-finger_offset, finger_dz), rot, half: FINGER_HALF },
-        Part { kind: PartKind::Finger, pos: along(finger_offset, finger_dz), rot, half: FINGER_HALF },
+        Part {
+            kind: PartKind::Wrist,
+            pos: along(0.0, wrist_dz),
+            rot,
+            half: WRIST_HALF,
+        },
+        Part {
+            kind: PartKind::Palm,
+            pos: along(0.0, palm_dz),
+            rot,
+            half: [palm_half_x, PALM_HALF_Y, PALM_HALF_Z],
+        },
+        Part {
+            kind: PartKind::Finger,
+            pos: along(-finger_offset, finger_dz),
+            rot,
+            half: FINGER_HALF,
+        },
+        Part {
+            kind: PartKind::Finger,
+            pos: along(finger_offset, finger_dz),
+            rot,
+            half: FINGER_HALF,
+        },
     ]
 }
 

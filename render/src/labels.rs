@@ -48,12 +48,25 @@ fn as_box(p: Plate) -> PixelBox {
 /// Pixels of the plate outside `region`.
 fn outside(p: Plate, region: Clip) -> f64 {
     let area = ((p.x1 - p.x0) * (p.y1 - p.y0)) as f64;
-    area - overlap(p, (region.x0 as f64, region.y0 as f64, region.x1 as f64, region.y1 as f64))
+    area - overlap(
+        p,
+        (
+            region.x0 as f64,
+            region.y0 as f64,
+            region.x1 as f64,
+            region.y1 as f64,
+        ),
+    )
 }
 
 /// Places and draws every label. `obstacles` are the pixel boxes of all bodies
 /// (per request index they are skipped for the request's own anchor).
-pub fn draw_labels(image: &mut Image, requests: &[LabelRequest], obstacles: &[PixelBox], scale: u32) {
+pub fn draw_labels(
+    image: &mut Image,
+    requests: &[LabelRequest],
+    obstacles: &[PixelBox],
+    scale: u32,
+) {
     let text_h = i64::from(font::text_height(scale));
     let pad = 2 * i64::from(scale);
     let gap = 3 * i64::from(scale);
@@ -66,7 +79,12 @@ pub fn draw_labels(image: &mut Image, requests: &[LabelRequest], obstacles: &[Pi
         let w = i64::from(font::text_width(&text, scale)) + text_h + 3 * pad;
         let h = text_h + 2 * pad;
         let (ax0, ay0, ax1, ay1) = request.anchor;
-        let (ax0, ay0, ax1, ay1) = (ax0.floor() as i64, ay0.floor() as i64, ax1.ceil() as i64, ay1.ceil() as i64);
+        let (ax0, ay0, ax1, ay1) = (
+            ax0.floor() as i64,
+            ay0.floor() as i64,
+            ax1.ceil() as i64,
+            ay1.ceil() as i64,
+        );
         let cx = (ax0 + ax1) / 2;
         let cy = (ay0 + ay1) / 2;
 
@@ -75,7 +93,12 @@ pub fn draw_labels(image: &mut Image, requests: &[LabelRequest], obstacles: &[Pi
             let r = request.region;
             let (ix0, iy0) = (ax0.max(r.x0) + gap, ay0.max(r.y0) + gap);
             let (ix1, iy1) = (ax1.min(r.x1) - gap, ay1.min(r.y1) - gap);
-            candidates.extend([(ix0, iy0), (ix1 - w, iy0), (ix0, iy1 - h), (ix1 - w, iy1 - h)]);
+            candidates.extend([
+                (ix0, iy0),
+                (ix1 - w, iy0),
+                (ix0, iy1 - h),
+                (ix1 - w, iy1 - h),
+            ]);
         } else {
             for ring in 0..4 {
                 let g = gap + ring * (h + gap);
@@ -94,11 +117,27 @@ pub fn draw_labels(image: &mut Image, requests: &[LabelRequest], obstacles: &[Pi
 
         let mut best: Option<(f64, Plate)> = None;
         for (rank, (x, y)) in candidates.into_iter().enumerate() {
-            let plate = clamp_into(Plate { x0: x, y0: y, x1: x + w, y1: y + h }, full);
+            let plate = clamp_into(
+                Plate {
+                    x0: x,
+                    y0: y,
+                    x1: x + w,
+                    y1: y + h,
+                },
+                full,
+            );
             let own = (ax0 as f64, ay0 as f64, ax1 as f64, ay1 as f64);
             let on_labels: f64 = placed.iter().map(|p| overlap(plate, as_box(*p))).sum();
-            let on_bodies: f64 = obstacles.iter().filter(|o| **o != request.anchor).map(|o| overlap(plate, *o)).sum();
-            let on_self = if request.inside { 0.0 } else { overlap(plate, own) };
+            let on_bodies: f64 = obstacles
+                .iter()
+                .filter(|o| **o != request.anchor)
+                .map(|o| overlap(plate, *o))
+                .sum();
+            let on_self = if request.inside {
+                0.0
+            } else {
+                overlap(plate, own)
+            };
             // Covering another label is worst; leaving the panel is next;
             // covering a body hides the scene; the small rank term keeps the
             // preferred order (right, left, above, below, ...) among ties.
@@ -112,7 +151,14 @@ pub fn draw_labels(image: &mut Image, requests: &[LabelRequest], obstacles: &[Pi
             }
         }
         let Some((_, plate)) = best else { continue };
-        draw_leader(image, plate, (ax0, ay0, ax1, ay1), request.color, gap, request.inside);
+        draw_leader(
+            image,
+            plate,
+            (ax0, ay0, ax1, ay1),
+            request.color,
+            gap,
+            request.inside,
+        );
         draw_plate(image, plate, &text, request.color, scale, pad);
         placed.push(plate);
     }
@@ -125,12 +171,24 @@ fn clamp_into(p: Plate, bounds: Clip) -> Plate {
     let h = p.y1 - p.y0;
     let x0 = p.x0.min(bounds.x1 - w).max(bounds.x0);
     let y0 = p.y0.min(bounds.y1 - h).max(bounds.y0);
-    Plate { x0, y0, x1: x0 + w, y1: y0 + h }
+    Plate {
+        x0,
+        y0,
+        x1: x0 + w,
+        y1: y0 + h,
+    }
 }
 
 /// A thin line from the plate to its body when they are not touching, so a
 /// label pushed away by its neighbours still points at the right thing.
-fn draw_leader(image: &mut Image, plate: Plate, anchor: (i64, i64, i64, i64), color: [u8; 3], gap: i64, inside: bool) {
+fn draw_leader(
+    image: &mut Image,
+    plate: Plate,
+    anchor: (i64, i64, i64, i64),
+    color: [u8; 3],
+    gap: i64,
+    inside: bool,
+) {
     if inside {
         return;
     }
@@ -141,7 +199,13 @@ fn draw_leader(image: &mut Image, plate: Plate, anchor: (i64, i64, i64, i64), co
     let qy = py.clamp(plate.y0, plate.y1 - 1);
     if (px - qx).abs().max((py - qy).abs()) > gap + 1 {
         let clip = image.full();
-        image.draw_line(clip, (px as f64, py as f64), (qx as f64, qy as f64), 1, darken(color));
+        image.draw_line(
+            clip,
+            (px as f64, py as f64),
+            (qx as f64, qy as f64),
+            1,
+            darken(color),
+        );
     }
 }
 
@@ -162,8 +226,24 @@ mod tests {
     #[test]
     fn plates_are_pulled_back_inside_the_image() {
         let bounds = Clip::new(0, 0, 100, 50);
-        let p = clamp_into(Plate { x0: 90, y0: -5, x1: 130, y1: 15 }, bounds);
-        assert_eq!(p, Plate { x0: 60, y0: 0, x1: 100, y1: 20 });
+        let p = clamp_into(
+            Plate {
+                x0: 90,
+                y0: -5,
+                x1: 130,
+                y1: 15,
+            },
+            bounds,
+        );
+        assert_eq!(
+            p,
+            Plate {
+                x0: 60,
+                y0: 0,
+                x1: 100,
+                y1: 20
+            }
+        );
     }
 
     #[test]

@@ -107,7 +107,10 @@ pub fn layout(scene: &Scene, options: &Options) -> Result<Layout, RenderError> {
     let frames = [make_frame(0, split), make_frame(split, width)];
     let plots = frames.map(|f| Clip::new(f.x0 + 1, f.y0 + header_h, f.x1 - 1, f.y1 - footer_h));
     let fit = plots.map(|p| Clip::new(p.x0 + margin, p.y0 + margin, p.x1 - margin, p.y1 - margin));
-    if fit.iter().any(|f| f.width() < MIN_PLOT || f.height() < MIN_PLOT) {
+    if fit
+        .iter()
+        .any(|f| f.width() < MIN_PLOT || f.height() < MIN_PLOT)
+    {
         return Err(RenderError::BadSize {
             width: options.width,
             height: options.height,
@@ -119,7 +122,9 @@ pub fn layout(scene: &Scene, options: &Options) -> Result<Layout, RenderError> {
     let spans = [x_range, y_range, z_range].map(|(lo, hi)| (hi - lo).max(MIN_SPAN));
     let fit_w = fit[0].width().min(fit[1].width()) as f64;
     let fit_h = fit[0].height().min(fit[1].height()) as f64;
-    let px_per_m = (fit_w / spans[0]).min(fit_h / spans[1]).min(fit_h / spans[2]);
+    let px_per_m = (fit_w / spans[0])
+        .min(fit_h / spans[1])
+        .min(fit_h / spans[2]);
 
     let mid = |(lo, hi): (f64, f64)| (lo + hi) / 2.0;
     let center_px = |c: Clip| ((c.x0 + c.x1) as f64 / 2.0, (c.y0 + c.y1) as f64 / 2.0);
@@ -139,7 +144,16 @@ pub fn layout(scene: &Scene, options: &Options) -> Result<Layout, RenderError> {
         center_px: center_px(fit[1]),
         px_per_m,
     };
-    Ok(Layout { width: options.width, height: options.height, text_scale, pad, title, top, side, px_per_m })
+    Ok(Layout {
+        width: options.width,
+        height: options.height,
+        text_scale,
+        pad,
+        title,
+        top,
+        side,
+        px_per_m,
+    })
 }
 
 /// World-axis ranges to frame. Surfaces are support, not subject: a 1.2 m
@@ -154,19 +168,25 @@ fn extent(scene: &Scene) -> [(f64, f64); 3] {
             ranges[axis].1 = ranges[axis].1.max(p[axis]);
         }
     };
-    let has_subject = scene.gripper.is_some() || scene.bodies.iter().any(|b| b.style != Style::Surface);
+    let has_subject =
+        scene.gripper.is_some() || scene.bodies.iter().any(|b| b.style != Style::Surface);
     for body in &scene.bodies {
         let corners = box_corners(body.pos, body.rot, body.half);
         if body.style != Style::Surface || !has_subject {
             corners.iter().for_each(|c| grow(*c, &[0, 1, 2]));
         } else {
-            let top = corners.iter().map(|c| c[2]).fold(f64::NEG_INFINITY, f64::max);
+            let top = corners
+                .iter()
+                .map(|c| c[2])
+                .fold(f64::NEG_INFINITY, f64::max);
             grow([0.0, 0.0, top], &[2]);
         }
     }
     if let Some(g) = &scene.gripper {
         for part in gripper::parts(g) {
-            box_corners(part.pos, part.rot, part.half).iter().for_each(|c| grow(*c, &[0, 1, 2]));
+            box_corners(part.pos, part.rot, part.half)
+                .iter()
+                .for_each(|c| grow(*c, &[0, 1, 2]));
         }
     }
     ranges
@@ -186,14 +206,27 @@ mod tests {
         let c = layout.project(View::Side, [0.3, 0.1, 0.05]);
         let d = layout.project(View::Side, [0.4, 0.1, 0.05]);
         assert!(((b.0 - a.0) - (d.0 - c.0)).abs() < 1e-9);
-        assert!(layout.project(View::Top, [0.3, 0.2, 0.0]).1 < a.1, "y points up in the top view");
-        assert!(layout.project(View::Side, [0.3, 0.0, 0.2]).1 < c.1, "z points up in the side view");
+        assert!(
+            layout.project(View::Top, [0.3, 0.2, 0.0]).1 < a.1,
+            "y points up in the top view"
+        );
+        assert!(
+            layout.project(View::Side, [0.3, 0.0, 0.2]).1 < c.1,
+            "z points up in the side view"
+        );
     }
 
     #[test]
     fn huge_margin_is_an_error_not_a_panic() {
         let scene = Scene::new("t").with_body(Body::new("a", [0.0; 3], [0.1; 3]));
-        let options = Options { width: 200, height: 100, margin: 500 };
-        assert!(matches!(layout(&scene, &options), Err(RenderError::BadSize { .. })));
+        let options = Options {
+            width: 200,
+            height: 100,
+            margin: 500,
+        };
+        assert!(matches!(
+            layout(&scene, &options),
+            Err(RenderError::BadSize { .. })
+        ));
     }
 }

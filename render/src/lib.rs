@@ -28,8 +28,8 @@ mod scene;
 pub use error::RenderError;
 pub use gripper::MAX_GAP as GRIPPER_MAX_GAP;
 pub use labels::TEXT_COLOR as LABEL_TEXT_COLOR;
-pub use panels::{GRASP_FINGER as GRASP_FINGER_COLOR, GRIPPER_FINGER as GRIPPER_FINGER_COLOR};
 pub use layout::{Layout, Panel, layout};
+pub use panels::{GRASP_FINGER as GRASP_FINGER_COLOR, GRIPPER_FINGER as GRIPPER_FINGER_COLOR};
 pub use project::View;
 pub use raster::{Clip, Image};
 pub use scene::{Body, GripperView, MAX_SIDE, Options, Scene, Style, palette_color};
@@ -44,7 +44,8 @@ pub fn render_rgb(scene: &Scene, options: &Options) -> Result<Image, RenderError
     let mut requests = Vec::new();
     let mut obstacles = Vec::new();
     for panel in [layout.top, layout.side] {
-        let (panel_requests, panel_obstacles) = panels::draw_panel(&mut image, &layout, &panel, scene);
+        let (panel_requests, panel_obstacles) =
+            panels::draw_panel(&mut image, &layout, &panel, scene);
         requests.extend(panel_requests);
         obstacles.extend(panel_obstacles);
     }

@@ -35,7 +35,12 @@ struct Silhouette<'a> {
 /// Pixel bounding box of a set of points.
 fn bbox(points: &[(f64, f64)]) -> PixelBox {
     points.iter().fold(
-        (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY),
+        (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ),
         |b, p| (b.0.min(p.0), b.1.min(p.1), b.2.max(p.0), b.3.max(p.1)),
     )
 }
@@ -60,7 +65,14 @@ pub fn draw_panel(
     let view = panel.view;
     let plot = panel.plot;
     let line = layout.text_scale.max(1);
-    image.fill_rect(image.full(), plot.x0, plot.y0, plot.x1, plot.y1, PANEL_BACKGROUND);
+    image.fill_rect(
+        image.full(),
+        plot.x0,
+        plot.y0,
+        plot.x1,
+        plot.y1,
+        PANEL_BACKGROUND,
+    );
 
     let mut silhouettes: Vec<Silhouette> = scene
         .bodies
@@ -80,7 +92,12 @@ pub fn draw_panel(
                 Style::Container => farthest,
                 Style::Solid => nearest,
             };
-            Silhouette { body, index, hull, key }
+            Silhouette {
+                body,
+                index,
+                hull,
+                key,
+            }
         })
         .collect();
     // Surfaces first among themselves by nearness of their top, then the rest.
@@ -89,7 +106,10 @@ pub fn draw_panel(
         surface_rank(a)
             .cmp(&surface_rank(b))
             .then(a.key.total_cmp(&b.key))
-            .then(view.nearness(a.body.pos).total_cmp(&view.nearness(b.body.pos)))
+            .then(
+                view.nearness(a.body.pos)
+                    .total_cmp(&view.nearness(b.body.pos)),
+            )
             .then(a.index.cmp(&b.index))
     });
 
@@ -130,9 +150,22 @@ pub fn draw_panel(
         } else {
             format!("gripper: {:.0}% open", g.opening.clamp(0.0, 1.0) * 100.0)
         };
-        let color = if g.grasping { GRASP_FINGER } else { GRIPPER_FINGER };
+        let color = if g.grasping {
+            GRASP_FINGER
+        } else {
+            GRIPPER_FINGER
+        };
         // The gripper's label goes first so it gets the best spot.
-        requests.insert(0, LabelRequest { text: state, anchor, color, region: plot, inside: false });
+        requests.insert(
+            0,
+            LabelRequest {
+                text: state,
+                anchor,
+                color,
+                region: plot,
+                inside: false,
+            },
+        );
     }
 
     // Surfaces are labelled last: they fill the panel and can take any corner.
@@ -174,7 +207,12 @@ fn draw_body(image: &mut Image, panel: &Panel, s: &Silhouette, line: u32) {
 }
 
 /// Draws the gripper and returns its pixel bounding box.
-fn draw_gripper(image: &mut Image, panel: &Panel, g: &crate::scene::GripperView, line: u32) -> PixelBox {
+fn draw_gripper(
+    image: &mut Image,
+    panel: &Panel,
+    g: &crate::scene::GripperView,
+    line: u32,
+) -> PixelBox {
     let clip = panel.plot;
     let mut all_points = Vec::new();
     let mut parts = gripper::parts(g);
@@ -190,7 +228,11 @@ fn draw_gripper(image: &mut Image, panel: &Panel, g: &crate::scene::GripperView,
         }
         match (part.kind, panel.view) {
             (PartKind::Finger, _) => {
-                let (fill, edge) = if g.grasping { (GRASP_FINGER, GRASP_HALO) } else { (GRIPPER_FINGER, [0, 0, 0]) };
+                let (fill, edge) = if g.grasping {
+                    (GRASP_FINGER, GRASP_HALO)
+                } else {
+                    (GRIPPER_FINGER, [0, 0, 0])
+                };
                 image.fill_polygon(clip, &hull, fill);
                 image.stroke_polygon(clip, &hull, if g.grasping { line + 1 } else { line }, edge);
             }
@@ -204,7 +246,11 @@ fn draw_gripper(image: &mut Image, panel: &Panel, g: &crate::scene::GripperView,
     // Cross at the tool-centre point.
     let c = panel.to_pixel(g.pos);
     let arm = 3.0 * f64::from(line);
-    let mark = if g.grasping { GRASP_HALO } else { [230, 30, 30] };
+    let mark = if g.grasping {
+        GRASP_HALO
+    } else {
+        [230, 30, 30]
+    };
     image.draw_line(clip, (c.0 - arm, c.1), (c.0 + arm, c.1), 1, mark);
     image.draw_line(clip, (c.0, c.1 - arm), (c.0, c.1 + arm), 1, mark);
     all_points.push(c);
@@ -262,8 +308,17 @@ fn draw_grid(image: &mut Image, layout: &Layout, panel: &Panel) {
         }
         let text = format!("{h_name}={}", format_coord(h));
         if x + 2 >= text_free_from {
-            font::draw_text(image, plot, x + 2, plot.y1 - text_h - 2, &text, scale, GRID_TEXT);
-            text_free_from = x + 2 + i64::from(font::text_width(&text, scale)) + 4 * i64::from(scale);
+            font::draw_text(
+                image,
+                plot,
+                x + 2,
+                plot.y1 - text_h - 2,
+                &text,
+                scale,
+                GRID_TEXT,
+            );
+            text_free_from =
+                x + 2 + i64::from(font::text_width(&text, scale)) + 4 * i64::from(scale);
         }
         k += 1;
     }
@@ -283,7 +338,15 @@ fn draw_grid(image: &mut Image, layout: &Layout, panel: &Panel) {
             k += 1;
             continue;
         }
-        font::draw_text(image, plot, plot.x0 + 2, y - text_h - 2, &text, scale, GRID_TEXT);
+        font::draw_text(
+            image,
+            plot,
+            plot.x0 + 2,
+            y - text_h - 2,
+            &text,
+            scale,
+            GRID_TEXT,
+        );
         k += 1;
     }
 }
@@ -311,7 +374,15 @@ fn draw_frame(image: &mut Image, layout: &Layout, panel: &Panel) {
         View::Side => "SIDE VIEW (from -y: x right, z up)",
     };
     let heading = font::fit_text(heading, scale, (header.width() - 2 * pad).max(0) as u32);
-    font::draw_text(image, header, header.x0 + pad, header.y0 + pad, &heading, scale, INK);
+    font::draw_text(
+        image,
+        header,
+        header.x0 + pad,
+        header.y0 + pad,
+        &heading,
+        scale,
+        INK,
+    );
 
     let footer = panel.footer();
     let step = nice_step(layout.px_per_m, p.width() as f64);
@@ -320,19 +391,53 @@ fn draw_frame(image: &mut Image, layout: &Layout, panel: &Panel) {
     let x0 = footer.x0 + pad;
     let y = footer.y0 + pad + text_h / 2;
     let thick = i64::from(scale);
-    image.fill_rect(footer, x0, y - thick / 2, x0 + bar, y - thick / 2 + thick, INK);
+    image.fill_rect(
+        footer,
+        x0,
+        y - thick / 2,
+        x0 + bar,
+        y - thick / 2 + thick,
+        INK,
+    );
     image.fill_rect(footer, x0, y - text_h / 2, x0 + thick, y + text_h / 2, INK);
-    image.fill_rect(footer, x0 + bar - thick, y - text_h / 2, x0 + bar, y + text_h / 2, INK);
+    image.fill_rect(
+        footer,
+        x0 + bar - thick,
+        y - text_h / 2,
+        x0 + bar,
+        y + text_h / 2,
+        INK,
+    );
     let label = format!("{}   (grid {})", format_length(step), format_length(step));
-    font::draw_text(image, footer, x0 + bar + 2 * pad, footer.y0 + pad, &label, scale, INK);
+    font::draw_text(
+        image,
+        footer,
+        x0 + bar + 2 * pad,
+        footer.y0 + pad,
+        &label,
+        scale,
+        INK,
+    );
 }
 
 /// The title band across the top of the image.
 pub fn draw_title(image: &mut Image, layout: &Layout, title: &str) {
     let t = layout.title;
     image.fill_rect(t, t.x0, t.y0, t.x1, t.y1, [232, 234, 240]);
-    let text = font::fit_text(title, layout.text_scale, (t.width() - 2 * layout.pad).max(0) as u32);
-    font::draw_text(image, t, t.x0 + layout.pad, t.y0 + layout.pad, &text, layout.text_scale, [0, 0, 0]);
+    let text = font::fit_text(
+        title,
+        layout.text_scale,
+        (t.width() - 2 * layout.pad).max(0) as u32,
+    );
+    font::draw_text(
+        image,
+        t,
+        t.x0 + layout.pad,
+        t.y0 + layout.pad,
+        &text,
+        layout.text_scale,
+        [0, 0, 0],
+    );
 }
 
 #[cfg(test)]

@@ -35,7 +35,11 @@ impl View {
 /// callers may pass a slightly-off quaternion straight from a simulator).
 pub fn rotate(q: [f64; 4], v: [f64; 3]) -> [f64; 3] {
     let norm = q.iter().map(|c| c * c).sum::<f64>().sqrt();
-    let [w, x, y, z] = if norm > 0.0 { q.map(|c| c / norm) } else { [1.0, 0.0, 0.0, 0.0] };
+    let [w, x, y, z] = if norm > 0.0 {
+        q.map(|c| c / norm)
+    } else {
+        [1.0, 0.0, 0.0, 0.0]
+    };
     // v' = v + 2w (u x v) + 2 u x (u x v), with u the vector part.
     let u = [x, y, z];
     let uv = cross(u, v);
@@ -48,7 +52,11 @@ pub fn rotate(q: [f64; 4], v: [f64; 3]) -> [f64; 3] {
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
 }
 
 /// The eight world-frame corners of a box.
@@ -76,14 +84,21 @@ pub fn convex_hull(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     if sorted.len() < 3 {
         return sorted;
     }
-    let turn = |o: (f64, f64), a: (f64, f64), b: (f64, f64)| (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0);
+    let turn = |o: (f64, f64), a: (f64, f64), b: (f64, f64)| {
+        (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+    };
     let mut hull: Vec<(f64, f64)> = Vec::with_capacity(sorted.len() * 2);
     for pass in 0..2 {
         let start = hull.len();
-        let iter: Box<dyn Iterator<Item = &(f64, f64)>> =
-            if pass == 0 { Box::new(sorted.iter()) } else { Box::new(sorted.iter().rev()) };
+        let iter: Box<dyn Iterator<Item = &(f64, f64)>> = if pass == 0 {
+            Box::new(sorted.iter())
+        } else {
+            Box::new(sorted.iter().rev())
+        };
         for &p in iter {
-            while hull.len() >= start + 2 && turn(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0 {
+            while hull.len() >= start + 2
+                && turn(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            {
                 hull.pop();
             }
             hull.push(p);
@@ -110,7 +125,10 @@ mod tests {
 
     #[test]
     fn unnormalised_quaternion_is_normalised() {
-        assert!(close(rotate([2.0, 0.0, 0.0, 0.0], [1.0, 2.0, 3.0]), [1.0, 2.0, 3.0]));
+        assert!(close(
+            rotate([2.0, 0.0, 0.0, 0.0], [1.0, 2.0, 3.0]),
+            [1.0, 2.0, 3.0]
+        ));
     }
 
     #[test]

@@ -99,7 +99,9 @@ impl Image {
     /// Fills a simple polygon (even-odd rule), sampling at pixel centres so
     /// that two polygons sharing an edge never both claim a pixel.
     pub fn fill_polygon(&mut self, clip: Clip, points: &[(f64, f64)], color: [u8; 3]) {
-        self.scan_polygon(clip, points, |image, x0, x1, y| image.fill_rect(clip, x0, y, x1, y + 1, color));
+        self.scan_polygon(clip, points, |image, x0, x1, y| {
+            image.fill_rect(clip, x0, y, x1, y + 1, color)
+        });
     }
 
     /// Like `fill_polygon`, but mixes `color` in with weight `alpha`, so what
@@ -114,14 +116,22 @@ impl Image {
 
     /// Calls `span(image, x_start, x_end_exclusive, row)` for each run of
     /// pixels whose centre lies inside the polygon, within `clip`'s rows.
-    fn scan_polygon(&mut self, clip: Clip, points: &[(f64, f64)], mut span: impl FnMut(&mut Image, i64, i64, i64)) {
+    fn scan_polygon(
+        &mut self,
+        clip: Clip,
+        points: &[(f64, f64)],
+        mut span: impl FnMut(&mut Image, i64, i64, i64),
+    ) {
         if points.len() < 3 {
             return;
         }
         let min_y = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
         let max_y = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
         let row_start = (min_y - 0.5).ceil().max(clip.y0 as f64).max(0.0) as i64;
-        let row_end = (max_y - 0.5).floor().min((clip.y1 - 1) as f64).min(f64::from(self.height) - 1.0) as i64;
+        let row_end = (max_y - 0.5)
+            .floor()
+            .min((clip.y1 - 1) as f64)
+            .min(f64::from(self.height) - 1.0) as i64;
         let mut crossings: Vec<f64> = Vec::with_capacity(points.len());
         for row in row_start..=row_end {
             let sample_y = row as f64 + 0.5;
@@ -145,7 +155,14 @@ impl Image {
 
     /// A line of roughly `thickness` pixels from a to b, stamped as squares
     /// along the segment; good enough for outlines and tick marks.
-    pub fn draw_line(&mut self, clip: Clip, a: (f64, f64), b: (f64, f64), thickness: u32, color: [u8; 3]) {
+    pub fn draw_line(
+        &mut self,
+        clip: Clip,
+        a: (f64, f64),
+        b: (f64, f64),
+        thickness: u32,
+        color: [u8; 3],
+    ) {
         let length = (b.0 - a.0).hypot(b.1 - a.1);
         let steps = (length * 2.0).ceil().clamp(1.0, 100_000.0) as i64;
         let t = i64::from(thickness.max(1));
@@ -154,12 +171,25 @@ impl Image {
             let f = step as f64 / steps as f64;
             let x = (a.0 + (b.0 - a.0) * f).floor() as i64;
             let y = (a.1 + (b.1 - a.1) * f).floor() as i64;
-            self.fill_rect(clip, x - before, y - before, x - before + t, y - before + t, color);
+            self.fill_rect(
+                clip,
+                x - before,
+                y - before,
+                x - before + t,
+                y - before + t,
+                color,
+            );
         }
     }
 
     /// Outlines a closed polygon.
-    pub fn stroke_polygon(&mut self, clip: Clip, points: &[(f64, f64)], thickness: u32, color: [u8; 3]) {
+    pub fn stroke_polygon(
+        &mut self,
+        clip: Clip,
+        points: &[(f64, f64)],
+        thickness: u32,
+        color: [u8; 3],
+    ) {
         for i in 0..points.len() {
             let next = points[(i + 1) % points.len()];
             self.draw_line(clip, points[i], next, thickness, color);
@@ -170,7 +200,8 @@ impl Image {
 /// Linear mix of two colours: `alpha` 0 gives `a`, 1 gives `b`.
 pub fn mix(a: [u8; 3], b: [u8; 3], alpha: f64) -> [u8; 3] {
     let alpha = alpha.clamp(0.0, 1.0);
-    let channel = |i: usize| (f64::from(a[i]) * (1.0 - alpha) + f64::from(b[i]) * alpha).round() as u8;
+    let channel =
+        |i: usize| (f64::from(a[i]) * (1.0 - alpha) + f64::from(b[i]) * alpha).round() as u8;
     [channel(0), channel(1), channel(2)]
 }
 
@@ -188,7 +219,11 @@ mod tests {
     fn polygon_fill_covers_inside_and_not_outside() {
         let mut image = Image::new(20, 20, [255, 255, 255]);
         let clip = image.full();
-        image.fill_polygon(clip, &[(2.0, 2.0), (10.0, 2.0), (10.0, 10.0), (2.0, 10.0)], [0, 0, 0]);
+        image.fill_polygon(
+            clip,
+            &[(2.0, 2.0), (10.0, 2.0), (10.0, 10.0), (2.0, 10.0)],
+            [0, 0, 0],
+        );
         assert_eq!(image.pixel(2, 2), Some([0, 0, 0]));
         assert_eq!(image.pixel(9, 9), Some([0, 0, 0]));
         assert_eq!(image.pixel(10, 10), Some([255, 255, 255]));

@@ -63,7 +63,11 @@ pub struct Options {
 impl Default for Options {
     /// Wide enough for two legible panels, small enough for a VLM prompt.
     fn default() -> Self {
-        Options { width: 1280, height: 640, margin: 28 }
+        Options {
+            width: 1280,
+            height: 640,
+            margin: 28,
+        }
     }
 }
 
@@ -124,7 +128,14 @@ impl Body {
     pub fn new(label: impl Into<String>, pos: [f64; 3], half: [f64; 3]) -> Body {
         let label = label.into();
         let color = palette_color(&label);
-        Body { label, pos, rot: [1.0, 0.0, 0.0, 0.0], half, color, style: Style::Solid }
+        Body {
+            label,
+            pos,
+            rot: [1.0, 0.0, 0.0, 0.0],
+            half,
+            color,
+            style: Style::Solid,
+        }
     }
 
     pub fn with_color(mut self, color: [u8; 3]) -> Body {
@@ -159,13 +170,22 @@ impl Body {
 
 impl GripperView {
     pub fn new(pos: [f64; 3], yaw: f64, opening: f64, grasping: bool) -> GripperView {
-        GripperView { pos, yaw, opening, grasping }
+        GripperView {
+            pos,
+            yaw,
+            opening,
+            grasping,
+        }
     }
 }
 
 impl Scene {
     pub fn new(title: impl Into<String>) -> Scene {
-        Scene { title: title.into(), bodies: Vec::new(), gripper: None }
+        Scene {
+            title: title.into(),
+            bodies: Vec::new(),
+            gripper: None,
+        }
     }
 
     pub fn with_body(mut self, body: Body) -> Scene {

@@ -5,7 +5,8 @@ mod scenes;
 #[test]
 fn write_kitchen_when_asked() {
     if let Ok(path) = std::env::var("RENDER_CHECK") {
-        let png = rwd_render::render_png(&scenes::kitchen(), &rwd_render::Options::default()).unwrap();
+        let png =
+            rwd_render::render_png(&scenes::kitchen(), &rwd_render::Options::default()).unwrap();
         std::fs::write(path, png).unwrap();
     }
 }

@@ -3,8 +3,8 @@
 mod scenes;
 
 use rwd_render::{
-    Body, GRASP_FINGER_COLOR, GRIPPER_FINGER_COLOR, GripperView, Image, LABEL_TEXT_COLOR, Options, Scene, View, font,
-    layout, render_png, render_rgb,
+    Body, GRASP_FINGER_COLOR, GRIPPER_FINGER_COLOR, GripperView, Image, LABEL_TEXT_COLOR, Options,
+    Scene, View, font, layout, render_png, render_rgb,
 };
 use std::f64::consts::FRAC_PI_4;
 
@@ -12,7 +12,9 @@ const RED: [u8; 3] = [200, 30, 30];
 const BLUE: [u8; 3] = [30, 60, 200];
 
 fn at(image: &Image, (x, y): (f64, f64)) -> [u8; 3] {
-    image.pixel(x.floor() as i64, y.floor() as i64).expect("point is inside the image")
+    image
+        .pixel(x.floor() as i64, y.floor() as i64)
+        .expect("point is inside the image")
 }
 
 fn count(image: &Image, color: [u8; 3]) -> usize {
@@ -30,7 +32,11 @@ fn decode(bytes: &[u8]) -> (png::OutputInfo, Vec<u8>) {
 
 #[test]
 fn png_decodes_to_the_stated_size_and_the_same_pixels() {
-    let options = Options { width: 900, height: 420, margin: 20 };
+    let options = Options {
+        width: 900,
+        height: 420,
+        margin: 20,
+    };
     let scene = scenes::kitchen();
     let bytes = render_png(&scene, &options).unwrap();
     let (info, pixels) = decode(&bytes);
@@ -51,7 +57,11 @@ fn body_colour_appears_where_its_centre_projects_in_both_panels() {
     let layout = layout(&scene, &options).unwrap();
     for view in [View::Top, View::Side] {
         assert_eq!(at(&image, layout.project(view, pos)), RED, "{view:?}");
-        assert_eq!(at(&image, layout.project(view, [0.6, 0.2, 0.02])), BLUE, "{view:?}");
+        assert_eq!(
+            at(&image, layout.project(view, [0.6, 0.2, 0.02])),
+            BLUE,
+            "{view:?}"
+        );
     }
     // The two panels really are different places in the image.
     assert!(layout.project(View::Side, pos).0 > layout.project(View::Top, pos).0 + 100.0);
@@ -60,29 +70,60 @@ fn body_colour_appears_where_its_centre_projects_in_both_panels() {
 #[test]
 fn rotated_box_covers_its_rotated_corners_and_not_its_unrotated_ones() {
     let half = 0.1;
-    let scene = Scene::new("yawed")
-        .with_body(Body::new("plate", [0.0, 0.0, 0.02], [half, half, 0.02]).with_yaw(FRAC_PI_4).with_color(RED));
+    let scene = Scene::new("yawed").with_body(
+        Body::new("plate", [0.0, 0.0, 0.02], [half, half, 0.02])
+            .with_yaw(FRAC_PI_4)
+            .with_color(RED),
+    );
     let options = Options::default();
     let image = render_rgb(&scene, &options).unwrap();
     let layout = layout(&scene, &options).unwrap();
     let diagonal = half * 2f64.sqrt() * 0.9; // just inside each rotated corner
-    for (x, y) in [(diagonal, 0.0), (-diagonal, 0.0), (0.0, diagonal), (0.0, -diagonal)] {
-        assert_eq!(at(&image, layout.project(View::Top, [x, y, 0.02])), RED, "rotated corner ({x}, {y})");
+    for (x, y) in [
+        (diagonal, 0.0),
+        (-diagonal, 0.0),
+        (0.0, diagonal),
+        (0.0, -diagonal),
+    ] {
+        assert_eq!(
+            at(&image, layout.project(View::Top, [x, y, 0.02])),
+            RED,
+            "rotated corner ({x}, {y})"
+        );
     }
     let square = half * 0.9; // just inside each unrotated corner
-    for (x, y) in [(square, square), (-square, square), (square, -square), (-square, -square)] {
-        assert_ne!(at(&image, layout.project(View::Top, [x, y, 0.02])), RED, "unrotated corner ({x}, {y})");
+    for (x, y) in [
+        (square, square),
+        (-square, square),
+        (square, -square),
+        (-square, -square),
+    ] {
+        assert_ne!(
+            at(&image, layout.project(View::Top, [x, y, 0.02])),
+            RED,
+            "unrotated corner ({x}, {y})"
+        );
     }
     // From the side, the yawed box is wider than its own half extent.
-    assert_eq!(at(&image, layout.project(View::Side, [diagonal, 0.0, 0.02])), RED);
+    assert_eq!(
+        at(&image, layout.project(View::Side, [diagonal, 0.0, 0.02])),
+        RED
+    );
 }
 
 #[test]
 fn painter_order_shows_the_box_on_top_in_the_top_view_whatever_the_list_order() {
     let big = Body::new("big box", [0.0, 0.0, 0.05], [0.15, 0.15, 0.05]).with_color(BLUE);
     let small = Body::new("small box", [0.0, 0.0, 0.13], [0.03, 0.03, 0.03]).with_color(RED);
-    for bodies in [vec![big.clone(), small.clone()], vec![small.clone(), big.clone()]] {
-        let scene = Scene { title: "stack".into(), bodies, gripper: None };
+    for bodies in [
+        vec![big.clone(), small.clone()],
+        vec![small.clone(), big.clone()],
+    ] {
+        let scene = Scene {
+            title: "stack".into(),
+            bodies,
+            gripper: None,
+        };
         let options = Options::default();
         let image = render_rgb(&scene, &options).unwrap();
         let layout = layout(&scene, &options).unwrap();
@@ -95,13 +136,26 @@ fn painter_order_shows_the_box_on_top_in_the_top_view_whatever_the_list_order() 
 fn painter_order_in_the_side_view_puts_the_nearer_box_in_front() {
     let far = Body::new("far", [0.0, 0.3, 0.05], [0.1, 0.05, 0.05]).with_color(BLUE);
     let near = Body::new("near", [0.0, 0.0, 0.05], [0.05, 0.05, 0.05]).with_color(RED);
-    for bodies in [vec![far.clone(), near.clone()], vec![near.clone(), far.clone()]] {
-        let scene = Scene { title: "row".into(), bodies, gripper: None };
+    for bodies in [
+        vec![far.clone(), near.clone()],
+        vec![near.clone(), far.clone()],
+    ] {
+        let scene = Scene {
+            title: "row".into(),
+            bodies,
+            gripper: None,
+        };
         let options = Options::default();
         let image = render_rgb(&scene, &options).unwrap();
         let layout = layout(&scene, &options).unwrap();
-        assert_eq!(at(&image, layout.project(View::Side, [0.0, 0.0, 0.05])), RED);
-        assert_eq!(at(&image, layout.project(View::Side, [0.08, 0.3, 0.05])), BLUE);
+        assert_eq!(
+            at(&image, layout.project(View::Side, [0.0, 0.0, 0.05])),
+            RED
+        );
+        assert_eq!(
+            at(&image, layout.project(View::Side, [0.08, 0.3, 0.05])),
+            BLUE
+        );
     }
 }
 
@@ -113,7 +167,11 @@ fn contents_of_a_container_are_drawn_over_it() {
     let layout = layout(&scene, &options).unwrap();
     let carrot = scene.bodies.iter().find(|b| b.label == "carrot").unwrap();
     for view in [View::Top, View::Side] {
-        assert_eq!(at(&image, layout.project(view, carrot.pos)), carrot.color, "{view:?}");
+        assert_eq!(
+            at(&image, layout.project(view, carrot.pos)),
+            carrot.color,
+            "{view:?}"
+        );
     }
 }
 
@@ -161,10 +219,18 @@ fn labels_at_the_image_edge_are_not_clipped() {
         .with_body(Body::new("right thing", [0.5, 0.0, 0.02], [0.02; 3]))
         .with_body(Body::new("high thing", [0.0, 0.5, 0.4], [0.02; 3]))
         .with_body(Body::new("low thing", [0.0, -0.5, -0.4], [0.02; 3]));
-    let options = Options { width: 640, height: 320, margin: 4 };
+    let options = Options {
+        width: 640,
+        height: 320,
+        margin: 4,
+    };
     let image = render_rgb(&scene, &options).unwrap();
     let scale = layout(&scene, &options).unwrap().text_scale;
-    let whole: usize = scene.bodies.iter().map(|b| font::ink_pixels(&b.label, scale)).sum();
+    let whole: usize = scene
+        .bodies
+        .iter()
+        .map(|b| font::ink_pixels(&b.label, scale))
+        .sum();
     assert_eq!(count(&image, LABEL_TEXT_COLOR), 2 * whole);
 }
 
@@ -195,7 +261,8 @@ fn gripper_fingers_are_further_apart_when_open() {
 #[test]
 fn grasping_gripper_is_highlighted() {
     let grasp = |grasping| {
-        let scene = Scene::new("g").with_gripper(GripperView::new([0.0, 0.0, 0.1], 0.3, 0.2, grasping));
+        let scene =
+            Scene::new("g").with_gripper(GripperView::new([0.0, 0.0, 0.1], 0.3, 0.2, grasping));
         render_rgb(&scene, &Options::default()).unwrap()
     };
     assert!(count(&grasp(true), GRASP_FINGER_COLOR) > 50);
@@ -216,10 +283,17 @@ fn realistic_scene_shows_every_entity_and_the_title() {
     let options = Options::default();
     let image = render_rgb(&scene, &options).unwrap();
     let layout = layout(&scene, &options).unwrap();
-    for body in scene.bodies.iter().filter(|b| b.style != rwd_render::Style::Surface) {
+    for body in scene
+        .bodies
+        .iter()
+        .filter(|b| b.style != rwd_render::Style::Surface)
+    {
         assert!(count(&image, body.color) > 100, "{} is visible", body.label);
     }
-    assert!(count(&image, GRIPPER_FINGER_COLOR) > 100, "gripper fingers visible");
+    assert!(
+        count(&image, GRIPPER_FINGER_COLOR) > 100,
+        "gripper fingers visible"
+    );
     let title = layout.title;
     let title_ink = (title.y0..title.y1)
         .flat_map(|y| (title.x0..title.x1).map(move |x| (x, y)))
@@ -227,7 +301,11 @@ fn realistic_scene_shows_every_entity_and_the_title() {
         .count();
     assert!(title_ink > 200, "title drawn");
     // Every label, in both panels, drawn whole: the placer found room for all.
-    let labels: usize = scene.bodies.iter().map(|b| font::ink_pixels(&b.label, layout.text_scale)).sum::<usize>()
+    let labels: usize = scene
+        .bodies
+        .iter()
+        .map(|b| font::ink_pixels(&b.label, layout.text_scale))
+        .sum::<usize>()
         + font::ink_pixels("gripper: 70% open", layout.text_scale);
     assert_eq!(count(&image, LABEL_TEXT_COLOR), 2 * labels);
 }

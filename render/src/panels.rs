@@ -28,8 +28,31 @@ struct Silhouette<'a> {
     body: &'a Body,
     index: usize,
     hull: Vec<(f64, f64)>,
+    /// For each hull edge (from vertex i to i+1): does it lie on the body's
+    /// own top face? For a container that is the open mouth.
+    mouth: Vec<bool>,
     /// Painter's key: larger is drawn later.
     key: f64,
+}
+
+/// Marks hull edges whose two ends are both projections of top-face corners
+/// (local +z). In the side view these edges are the open mouth of a
+/// container, whichever way the container is tilted. In the top view every
+/// corner of an upright box is also a top corner, so nothing is marked there:
+/// from above an open box is just its rim.
+fn mouth_edges(view: View, corners: &[(f64, f64); 8], hull: &[(f64, f64)]) -> Vec<bool> {
+    if view == View::Top {
+        return vec![false; hull.len()];
+    }
+    // Box corner index bit 2 set means local +z (see `box_corners`).
+    let on_top = |p: (f64, f64)| {
+        let mut matched = corners.iter().enumerate().filter(|(_, c)| **c == p);
+        let all: Vec<usize> = matched.by_ref().map(|(i, _)| i).collect();
+        !all.is_empty() && all.iter().all(|i| i & 4 != 0)
+    };
+    (0..hull.len())
+        .map(|i| on_top(hull[i]) && on_top(hull[(i + 1) % hull.len()]))
+        .collect()
 }
 
 /// Pixel bounding box of a set of points.
@@ -80,7 +103,9 @@ pub fn draw_panel(
         .enumerate()
         .map(|(index, body)| {
             let corners = box_corners(body.pos, body.rot, body.half);
-            let hull = convex_hull(&corners.map(|c| panel.to_pixel(c)));
+            let projected = corners.map(|c| panel.to_pixel(c));
+            let hull = convex_hull(&projected);
+            let mouth = mouth_edges(view, &projected, &hull);
             let nearness = corners.map(|c| view.nearness(c));
             let nearest = nearness.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let farthest = nearness.iter().copied().fold(f64::INFINITY, f64::min);
@@ -96,6 +121,7 @@ pub fn draw_panel(
                 body,
                 index,
                 hull,
+                mouth,
                 key,
             }
         })
@@ -197,7 +223,14 @@ fn draw_body(image: &mut Image, panel: &Panel, s: &Silhouette, line: u32) {
             // A see-through tint and a strong rim: reads as open, and whatever
             // is inside or behind it stays visible.
             image.blend_polygon(clip, &s.hull, color, 0.3);
-            image.stroke_polygon(clip, &s.hull, line + 1, color);
+            for i in 0..s.hull.len() {
+                let (a, b) = (s.hull[i], s.hull[(i + 1) % s.hull.len()]);
+                if s.mouth[i] {
+                    image.draw_line(clip, a, b, 1, mix(color, PANEL_BACKGROUND, 0.5));
+                } else {
+                    image.draw_line(clip, a, b, line + 1, color);
+                }
+            }
         }
         Style::Solid => {
             image.fill_polygon(clip, &s.hull, color);

@@ -309,3 +309,30 @@ fn realistic_scene_shows_every_entity_and_the_title() {
         + font::ink_pixels("gripper: 70% open", layout.text_scale);
     assert_eq!(count(&image, LABEL_TEXT_COLOR), 2 * labels);
 }
+
+#[test]
+fn container_is_an_open_box_in_the_side_view_whichever_way_up() {
+    let upright = Body::new("bin", [0.0, 0.0, 0.05], [0.1, 0.1, 0.05])
+        .with_color(RED)
+        .container();
+    let upside_down = upright.clone().with_rot([0.0, 1.0, 0.0, 0.0]);
+    for (body, mouth_z, floor_z) in [(upright, 0.1, 0.0), (upside_down, 0.0, 0.1)] {
+        let scene = Scene::new("bin").with_body(body);
+        let options = Options::default();
+        let image = render_rgb(&scene, &options).unwrap();
+        let layout = layout(&scene, &options).unwrap();
+        let side = |p| at(&image, layout.project(View::Side, p));
+        assert_eq!(side([-0.1, 0.0, 0.05]), RED, "left wall");
+        assert_eq!(side([0.1, 0.0, 0.05]), RED, "right wall");
+        assert_eq!(side([0.0, 0.0, floor_z]), RED, "floor");
+        assert_ne!(side([0.0, 0.0, mouth_z]), RED, "open mouth");
+        // Inside: a see-through tint, neither the full colour nor the background.
+        let inside = side([0.0, 0.0, 0.05]);
+        assert!(
+            inside != RED && inside[0] > inside[1],
+            "tinted interior {inside:?}"
+        );
+        // From above, the rim is drawn all round.
+        assert_eq!(at(&image, layout.project(View::Top, [0.0, 0.1, 0.1])), RED);
+    }
+}

@@ -32,7 +32,7 @@ pub use layout::{Layout, Panel, layout};
 pub use panels::{GRASP_FINGER as GRASP_FINGER_COLOR, GRIPPER_FINGER as GRIPPER_FINGER_COLOR};
 pub use project::View;
 pub use raster::{Clip, Image};
-pub use scene::{Body, GripperView, MAX_SIDE, Options, Scene, Style, palette_color};
+pub use scene::{Body, GripperView, MAX_SIDE, Options, SURFACE_COLOR, Scene, Style, palette_color};
 
 /// Renders the scene to raw RGB pixels.
 pub fn render_rgb(scene: &Scene, options: &Options) -> Result<Image, RenderError> {

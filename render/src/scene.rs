@@ -105,15 +105,29 @@ const NAMED: [(&str, [u8; 3]); 13] = [
     ("cyan", [23, 190, 207]),
 ];
 
+/// The colour of the first colour word in `label`, if any.
+fn named_color(label: &str) -> Option<[u8; 3]> {
+    let lower = label.to_ascii_lowercase();
+    lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find_map(|word| {
+            NAMED
+                .iter()
+                .find(|(name, _)| *name == word)
+                .map(|(_, color)| *color)
+        })
+}
+
+/// Default colour of a surface: a light wood tone, because a hashed palette
+/// colour on a slab that fills the panel is loud and means nothing.
+pub const SURFACE_COLOR: [u8; 3] = [205, 175, 130];
+
 /// A stable colour for a label, so the same entity keeps its colour across
 /// renders and runs: the first colour word in the label if there is one
 /// ("red block"), otherwise an FNV-1a hash of the label into a fixed palette.
 pub fn palette_color(label: &str) -> [u8; 3] {
-    let lower = label.to_ascii_lowercase();
-    for word in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
-        if let Some((_, color)) = NAMED.iter().find(|(name, _)| *name == word) {
-            return *color;
-        }
+    if let Some(color) = named_color(label) {
+        return color;
     }
     let mut hash: u32 = 0x811c_9dc5;
     for byte in label.bytes() {
@@ -163,7 +177,12 @@ impl Body {
         self.with_style(Style::Container)
     }
 
-    pub fn surface(self) -> Body {
+    /// Marks the body as a support (table); a body still wearing its hashed
+    /// default colour takes the neutral `SURFACE_COLOR` instead.
+    pub fn surface(mut self) -> Body {
+        if named_color(&self.label).is_none() && self.color == palette_color(&self.label) {
+            self.color = SURFACE_COLOR;
+        }
         self.with_style(Style::Surface)
     }
 }
@@ -270,5 +289,13 @@ mod tests {
         assert_eq!(palette_color("bowl_green"), [44, 160, 44]);
         assert_eq!(palette_color("carrot"), palette_color("carrot"));
         assert!(PALETTE.contains(&palette_color("carrot")));
+        let table = Body::new("table", [0.0; 3], [1.0; 3]).surface();
+        assert_eq!(table.color, SURFACE_COLOR);
+        let grey = Body::new("grey table", [0.0; 3], [1.0; 3]).surface();
+        assert_eq!(grey.color, palette_color("grey"));
+        let custom = Body::new("table", [0.0; 3], [1.0; 3])
+            .with_color([1, 2, 3])
+            .surface();
+        assert_eq!(custom.color, [1, 2, 3]);
     }
 }

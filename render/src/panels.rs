@@ -7,7 +7,7 @@ use crate::gripper::{self, PartKind};
 use crate::labels::{LabelRequest, PixelBox};
 use crate::layout::{Layout, Panel};
 use crate::project::{View, box_corners, convex_hull};
-use crate::raster::{Image, darken, mix};
+use crate::raster::{Clip, Image, darken, mix};
 use crate::scene::{Body, Scene, Style};
 
 pub const BACKGROUND: [u8; 3] = [255, 255, 255];
@@ -68,6 +68,10 @@ fn bbox(points: &[(f64, f64)]) -> PixelBox {
     )
 }
 
+fn intersects(b: PixelBox, clip: Clip) -> bool {
+    b.0 < clip.x1 as f64 && b.2 > clip.x0 as f64 && b.1 < clip.y1 as f64 && b.3 > clip.y0 as f64
+}
+
 fn polygon_area(points: &[(f64, f64)]) -> f64 {
     let mut twice = 0.0;
     for i in 0..points.len() {
@@ -126,7 +130,9 @@ pub fn draw_panel(
             }
         })
         .collect();
-    // Surfaces first among themselves by nearness of their top, then the rest.
+    // Surfaces first (the nearer of two surfaces later), then the rest by key;
+    // the body index settles exact ties so the output never depends on sort
+    // stability.
     silhouettes.sort_by(|a, b| {
         let surface_rank = |s: &Silhouette| if s.body.style == Style::Surface { 0 } else { 1 };
         surface_rank(a)
@@ -156,6 +162,10 @@ pub fn draw_panel(
         };
         if s.body.style != Style::Surface {
             obstacles.push(anchor);
+        } else if !intersects(anchor, plot) {
+            // A surface wholly outside the framed region is not in the
+            // picture, so there is nothing to label.
+            continue;
         }
         requests.push(LabelRequest {
             text: s.body.label.clone(),

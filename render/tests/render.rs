@@ -336,3 +336,17 @@ fn container_is_an_open_box_in_the_side_view_whichever_way_up() {
         assert_eq!(at(&image, layout.project(View::Top, [0.0, 0.1, 0.1])), RED);
     }
 }
+
+#[test]
+fn a_surface_outside_the_frame_gets_no_label() {
+    let scene = Scene::new("far table")
+        .with_body(Body::new("table", [5.0, 5.0, -0.02], [0.5, 0.5, 0.02]).surface())
+        .with_body(Body::new("cube", [0.0, 0.0, 0.02], [0.02; 3]));
+    let options = Options::default();
+    let image = render_rgb(&scene, &options).unwrap();
+    let scale = layout(&scene, &options).unwrap().text_scale;
+    assert_eq!(
+        count(&image, LABEL_TEXT_COLOR),
+        2 * font::ink_pixels("cube", scale)
+    );
+}

@@ -1,0 +1,125 @@
+//! A small MLP policy: normalised observation -> hidden layers -> action.
+//! Its last hidden layer's activations are the "VLA features" a residual
+//! policy observes (the frozen base policy's representation of the scene).
+
+use tch::nn::{self, Module};
+use tch::{Device, Kind, Tensor};
+
+use crate::error::RuntimeError;
+
+/// The shape of a policy network: what a checkpoint must agree with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NetSpec {
+    pub obs_dim: usize,
+    pub act_dim: usize,
+    pub hidden: Vec<usize>,
+}
+
+impl NetSpec {
+    pub fn validate(&self) -> Result<(), RuntimeError> {
+        let positive = |field, value: usize| {
+            if value == 0 {
+                Err(RuntimeError::Config { field, problem: "must be at least 1".into() })
+            } else {
+                Ok(())
+            }
+        };
+        positive("obs_dim", self.obs_dim)?;
+        positive("act_dim", self.act_dim)?;
+        if self.hidden.is_empty() {
+            return Err(RuntimeError::Config { field: "hidden", problem: "needs at least one layer".into() });
+        }
+        for &width in &self.hidden {
+            positive("hidden", width)?;
+        }
+        Ok(())
+    }
+
+    pub fn feature_dim(&self) -> usize {
+        self.hidden.last().copied().unwrap_or(0)
+    }
+}
+
+/// The network and its variables. The observation mean and scale are
+/// variables too (not trained), so a checkpoint carries its normalisation.
+pub struct PolicyNet {
+    pub spec: NetSpec,
+    pub vs: nn::VarStore,
+    obs_mean: Tensor,
+    obs_scale: Tensor,
+    hidden: Vec<nn::Linear>,
+    head: nn::Linear,
+}
+
+impl PolicyNet {
+    pub fn new(spec: NetSpec) -> Result<PolicyNet, RuntimeError> {
+        spec.validate()?;
+        let vs = nn::VarStore::new(Device::Cpu);
+        let root = vs.root();
+        let obs_dim = spec.obs_dim as i64;
+        // Normalisation is data, not a parameter: saved, never trained.
+        let obs_mean = root.zeros_no_train("obs_mean", &[obs_dim]);
+        let obs_scale = root.ones_no_train("obs_scale", &[obs_dim]);
+        let mut hidden = Vec::with_capacity(spec.hidden.len());
+        let mut width_in = obs_dim;
+        for (i, &width) in spec.hidden.iter().enumerate() {
+            hidden.push(nn::linear(&root / format!("hidden{i}"), width_in, width as i64, Default::default()));
+            width_in = width as i64;
+        }
+        let head = nn::linear(&root / "head", width_in, spec.act_dim as i64, Default::default());
+        Ok(PolicyNet { spec, vs, obs_mean, obs_scale, hidden, head })
+    }
+
+    /// Sets the observation normalisation from a batch (`n x obs_dim`).
+    pub fn fit_normalisation(&mut self, obs: &Tensor) {
+        let mean = obs.mean_dim(0, false, Kind::Float);
+        // A feature that never varies (a fixed table height) gets scale 1.
+        let std = obs.std_dim(0, false, false).clamp_min(1e-3);
+        tch::no_grad(|| {
+            self.obs_mean.copy_(&mean);
+            self.obs_scale.copy_(&std.reciprocal());
+        });
+    }
+
+    /// Hidden activations of the last layer (`n x feature_dim`).
+    pub fn features(&self, obs: &Tensor) -> Tensor {
+        let mut x = (obs - &self.obs_mean) * &self.obs_scale;
+        for layer in &self.hidden {
+            x = layer.forward(&x).tanh();
+        }
+        x
+    }
+
+    /// Actions (`n x act_dim`), unclipped.
+    pub fn forward(&self, obs: &Tensor) -> Tensor {
+        self.head.forward(&self.features(obs))
+    }
+
+    /// Checked batch inference on plain buffers: `obs` is `n x obs_dim`
+    /// row-major; returns `n x act_dim` actions and `n x feature_dim` features.
+    pub fn act(&self, obs: &[f32], n: usize) -> Result<(Vec<f32>, Vec<f32>), RuntimeError> {
+        let input = batch_tensor("observation batch", obs, n, self.spec.obs_dim)?;
+        let (actions, features) = tch::no_grad(|| {
+            let features = self.features(&input);
+            (self.head.forward(&features), features)
+        });
+        Ok((flat(&actions)?, flat(&features)?))
+    }
+}
+
+/// A `n x dim` tensor from a row-major buffer, rejecting wrong lengths and
+/// non-finite values (they would poison every gradient).
+pub fn batch_tensor(what: &'static str, data: &[f32], n: usize, dim: usize) -> Result<Tensor, RuntimeError> {
+    let expected = n.checked_mul(dim).ok_or(RuntimeError::Shape { what, expected: usize::MAX, got: data.len() })?;
+    if data.len() != expected {
+        return Err(RuntimeError::Shape { what, expected, got: data.len() });
+    }
+    if let Some(index) = data.iter().position(|v| !v.is_finite()) {
+        return Err(RuntimeError::NonFinite { what, index });
+    }
+    Ok(Tensor::from_slice(data).view([n as i64, dim as i64]))
+}
+
+pub fn flat(t: &Tensor) -> Result<Vec<f32>, RuntimeError> {
+    Ok(Vec::<f32>::try_from(&t.flatten(0, -1))?)
+}

@@ -90,6 +90,7 @@ pub fn train(
     if !(config.learning_rate > 0.0 && config.learning_rate.is_finite()) {
         return Err(RuntimeError::Config { field: "learning_rate", problem: "must be a positive number".into() });
     }
+    let _rng = crate::policy_net::lock_rng();
     tch::manual_seed(config.seed);
     let n = demos.len();
     let obs = batch_tensor("demonstration observations", &demos.obs, n, demos.obs_dim)?;
@@ -102,7 +103,7 @@ pub fn train(
     let (val_obs, val_act) = (obs.index_select(0, &val_idx), actions.index_select(0, &val_idx));
 
     let spec = NetSpec { obs_dim: demos.obs_dim, act_dim: demos.act_dim, hidden: config.hidden.clone() };
-    let mut net = PolicyNet::new(spec)?;
+    let mut net = PolicyNet::new_with_rng_held(spec)?;
     net.fit_normalisation(&train_obs);
     let mut optimiser = nn::Adam::default().build(&net.vs, config.learning_rate)?;
 

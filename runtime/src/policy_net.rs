@@ -2,6 +2,8 @@
 //! Its last hidden layer's activations are the "VLA features" a residual
 //! policy observes (the frozen base policy's representation of the scene).
 
+use std::sync::{Mutex, MutexGuard};
+
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Tensor};
 
@@ -51,8 +53,24 @@ pub struct PolicyNet {
     head: nn::Linear,
 }
 
+/// libtorch's random generator is one per process: a seeded run is only
+/// reproducible if nothing else draws from it meanwhile. Everything here
+/// that draws (weight initialisation, minibatch order) holds this lock.
+static TORCH_RNG: Mutex<()> = Mutex::new(());
+
+pub(crate) fn lock_rng() -> MutexGuard<'static, ()> {
+    // A panic while holding the lock leaves no broken state behind.
+    TORCH_RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl PolicyNet {
+    /// A freshly initialised network.
     pub fn new(spec: NetSpec) -> Result<PolicyNet, RuntimeError> {
+        let _rng = lock_rng();
+        PolicyNet::new_with_rng_held(spec)
+    }
+
+    pub(crate) fn new_with_rng_held(spec: NetSpec) -> Result<PolicyNet, RuntimeError> {
         spec.validate()?;
         let vs = nn::VarStore::new(Device::Cpu);
         let root = vs.root();

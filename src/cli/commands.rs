@@ -20,7 +20,7 @@ fn style(args: &Args) -> Style {
 }
 
 /// Compiles a file and prints its diagnostics to stderr; fails on errors.
-fn compile_file(path: &str, args: &Args) -> Result<Compilation, CliError> {
+pub(super) fn compile_file(path: &str, args: &Args) -> Result<Compilation, CliError> {
     let text = read(path)?;
     let c = rwd::compile(path, &text);
     if !c.diagnostics.is_empty() {

@@ -12,13 +12,17 @@ pub fn read(path: &str) -> Result<String, CliError> {
 /// Writes via a temporary file in the same directory and a rename, so a
 /// crash never leaves a half-written file in place of a good one.
 pub fn write_atomic(path: &str, contents: &str) -> Result<(), CliError> {
+    write_atomic_bytes(path, contents.as_bytes())
+}
+
+pub fn write_atomic_bytes(path: &str, contents: &[u8]) -> Result<(), CliError> {
     let target = Path::new(path);
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = dir.join(format!(".{name}.rwd-tmp-{}", std::process::id()));
     let fail = |e: std::io::Error| CliError::Failed(format!("cannot write `{path}`: {e}"));
     let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-    f.write_all(contents.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| {
+    f.write_all(contents).and_then(|_| f.sync_all()).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         fail(e)
     })?;
@@ -48,4 +52,14 @@ pub fn parse_observation(line: &str) -> Result<Vec<f64>, String> {
             other => Err(format!("item {i} is {other}, not a number")),
         })
         .collect()
+}
+
+/// Fails early, before long work, if `path`'s directory does not exist.
+pub fn check_writable_dir(path: &str) -> Result<(), CliError> {
+    let dir = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!("cannot write `{path}`: directory `{}` does not exist", dir.display())))
+    }
 }

@@ -4,10 +4,13 @@
 
 mod args;
 mod bench;
+mod collect;
 mod commands;
 mod demo;
 mod engine;
 mod files;
+mod picture;
+mod sim_link;
 
 use args::Args;
 
@@ -27,6 +30,12 @@ usage:
   rwd bench --compile FILE... [--quick]          source-to-native compile latency per program
   rwd explain CODE                               explain a diagnostic code (E0031)
   rwd fmt FILE [--write | --check] [--color]     format a program
+  rwd collect FILE [--failure NAME] [--episodes N] [--seed S] [--variant V] [--noise X]
+            [--out FAILURES.json] [--pictures K]
+                                                 roll out the base policy in the embedded
+                                                 simulator; save the final states the failure
+                                                 program detects, with pictures of the first K
+  rwd render FAILURES.json --out PNG [--index K] draw a saved failure state (top and side views)
   rwd demo [--examples DIR]                      compile every shipped example and run
                                                  each on its recorded episode
 
@@ -51,6 +60,8 @@ pub fn run(argv: &[String]) -> i32 {
         "explain" => commands::explain(&args),
         "fmt" => commands::fmt(&args),
         "demo" => demo::run(&args),
+        "collect" => collect::run(&args),
+        "render" => collect::render(&args),
         "bench" => bench::run(&args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

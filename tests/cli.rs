@@ -1,22 +1,9 @@
 //! The `rwd` binary end to end: exit codes, streams and formats a user (or
 //! a model's harness) relies on.
 
-use std::process::Command;
+mod common;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn rwd(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rwd")).args(args).current_dir(ROOT).output().expect("rwd runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
-fn temp(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("rwd-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write temp file");
-    path.display().to_string()
-}
+use common::{rwd, temp};
 
 #[test]
 fn eval_is_identical_in_both_back_ends() {

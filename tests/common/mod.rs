@@ -59,3 +59,27 @@ impl Rng {
         self.uniform(0.0, 1.0) < p
     }
 }
+
+/// Runs the `rwd` binary from the repository root: (exit code, stdout, stderr).
+pub fn rwd(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rwd"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("rwd runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A per-process temporary directory for one test file's outputs.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rwd-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Writes `text` to `name` in the test's temporary directory.
+pub fn temp(name: &str, text: &str) -> String {
+    let path = temp_dir("test").join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    path.display().to_string()
+}

@@ -1,0 +1,128 @@
+//! `rwd collect` and `rwd render` end to end: the base policy rolled out in
+//! the embedded simulator, final states judged by a compiled failure
+//! program, failure states saved and drawn.
+
+mod common;
+
+use common::{rwd, temp, temp_dir};
+use serde_json::Value;
+
+fn collect(file: &str, out: &str, extra: &[&str]) -> (i32, String, String) {
+    rwd(&[&["collect", file, "--episodes", "24", "--seed", "1", "--out", out], extra].concat())
+}
+
+#[test]
+fn collect_saves_the_detected_failures_with_their_states_and_pictures() {
+    let dir = temp_dir("collect");
+    let out = dir.join("lid.json").display().to_string();
+    let (code, stdout, stderr) = collect("examples/organize_toolbox.rwd", &out, &["--pictures", "1"]);
+    assert_eq!(code, 0, "{stderr}");
+    let set: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    assert_eq!(set["format"], "rwd-failures/1");
+    assert_eq!(set["failure"], "unclosed_lid");
+    assert_eq!(set["scene"], "toolbox_bench");
+    assert_eq!(set["episodes"], 24);
+    let failures = set["failures"].as_array().expect("failures");
+    assert!(!failures.is_empty(), "24 episodes of a 25-55% base policy leave lids open");
+    let successes = set["base_successes"].as_u64().expect("count") as usize;
+    assert!(successes + failures.len() <= 24);
+    for f in failures {
+        // The compiled program and the simulator's own judgement agree.
+        assert_eq!(f["sim_label"], "unclosed_lid", "{f}");
+        assert_eq!(f["state"]["task"], "OrganizeToolbox");
+        assert!(f["state"]["bodies"].as_array().is_some_and(|b| b.len() == 4), "full state saved");
+    }
+    assert!(stdout.contains("unclosed_lid") && stdout.contains("detected"), "{stdout}");
+    // Progress goes to stderr, the table to stdout.
+    assert!(stderr.contains("step"), "{stderr}");
+
+    let episode = failures[0]["episode"].as_u64().expect("episode");
+    let png = dir.join(format!("lid-unclosed_lid-{episode}.png"));
+    let bytes = std::fs::read(&png).expect("picture written");
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+
+    // A saved state drawn again by `render`.
+    let again = dir.join("again.png").display().to_string();
+    let (code, _, stderr) = rwd(&["render", &out, "--index", "0", "--out", &again]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read(&again).expect("written"), bytes, "the same state draws the same picture");
+}
+
+#[test]
+fn collection_is_deterministic_for_a_seed() {
+    let dir = temp_dir("collect-det");
+    let (a, b) = (dir.join("a.json").display().to_string(), dir.join("b.json").display().to_string());
+    assert_eq!(collect("examples/sort_vegetables.rwd", &a, &["--pictures", "0"]).0, 0);
+    assert_eq!(collect("examples/sort_vegetables.rwd", &b, &["--pictures", "0"]).0, 0);
+    let (a, b) = (std::fs::read_to_string(&a).expect("a"), std::fs::read_to_string(&b).expect("b"));
+    assert_eq!(a, b);
+    let set: Value = serde_json::from_str(&a).expect("JSON");
+    assert_eq!(set["failure"], "misplaced_broccoli");
+}
+
+#[test]
+fn a_program_the_simulator_cannot_observe_is_refused_before_any_rollout() {
+    let dir = temp_dir("collect-bad");
+    let out = dir.join("x.json").display().to_string();
+    let cases = [
+        (
+            "scene kitchen { gripper: Gripper\n pan: Object }\nfailure pan_dropped = pan.pos.z < 0.5m\n",
+            "scene `kitchen`, which the embedded simulator does not have",
+        ),
+        (
+            "scene toolbox_bench { gripper: Gripper\n lid: Hinged\n hammer: Object }\nfailure dropped = hammer.pos.z < 0.5m\n",
+            "entity `hammer`",
+        ),
+        (
+            "scene toolbox_bench { gripper: Gripper\n lid: Drawer }\nfailure ajar = lid.joint > 2cm\n",
+            "different kind",
+        ),
+    ];
+    for (i, (source, expected)) in cases.iter().enumerate() {
+        let file = temp(&format!("unobservable{i}.rwd"), source);
+        let (code, stdout, stderr) = collect(&file, &out, &[]);
+        assert_eq!(code, 1, "{source}");
+        assert!(stderr.contains(expected), "expected `{expected}` in: {stderr}");
+        assert!(!stderr.contains("step"), "refused before rolling out: {stderr}");
+        assert!(stdout.is_empty());
+    }
+    assert!(!std::path::Path::new(&out).exists(), "nothing written");
+}
+
+#[test]
+fn bad_invocations_name_the_problem() {
+    let (code, _, stderr) = collect("examples/organize_toolbox.rwd", "/nonexistent-dir/x.json", &[]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("/nonexistent-dir") && stderr.contains("does not exist") && !stderr.contains("step"), "{stderr}");
+
+    let (code, _, stderr) = rwd(&["collect", "examples/organize_toolbox.rwd", "--episodes", "many"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`--episodes` expects a number"), "{stderr}");
+
+    let (code, _, stderr) = rwd(&["collect", "examples/organize_toolbox.rwd", "--variant", "giant"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown variant `giant`"), "{stderr}");
+
+    let (code, _, stderr) = rwd(&["collect", "examples/organize_toolbox.rwd", "--failure", "close_lid"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no failure named `close_lid`"), "{stderr}");
+
+    let not_a_set = temp("not-a-set.json", "{\"format\": \"something-else\"}");
+    let (code, _, stderr) = rwd(&["render", &not_a_set, "--out", "/tmp/x.png"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("not a failure set"), "{stderr}");
+
+    let (code, _, stderr) = rwd(&["render", "examples/organize_toolbox.rwd"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--out"), "{stderr}");
+}
+
+#[test]
+fn out_of_distribution_variants_collect() {
+    let dir = temp_dir("collect-ood");
+    let out = dir.join("tall.json").display().to_string();
+    let (code, _, stderr) = collect("examples/pick_trash.rwd", &out, &["--variant", "tall-can", "--pictures", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    let set: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    assert_eq!(set["config"]["variant"], "TallCan");
+}

@@ -5,11 +5,14 @@
 //!
 //! Everything here runs on the CPU.
 
+pub mod base;
 pub mod bc;
 pub mod checkpoint;
 pub mod error;
 pub mod policy_net;
+pub mod rollout;
 
 pub use bc::{BcConfig, BcReport, Demonstrations};
 pub use error::RuntimeError;
 pub use policy_net::{NetSpec, PolicyNet};
+pub use rollout::{Outcomes, collect_demonstrations, evaluate_learned, evaluate_scripted};

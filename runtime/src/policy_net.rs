@@ -91,8 +91,10 @@ impl PolicyNet {
     /// Sets the observation normalisation from a batch (`n x obs_dim`).
     pub fn fit_normalisation(&mut self, obs: &Tensor) {
         let mean = obs.mean_dim(0, false, Kind::Float);
-        // A feature that never varies (a fixed table height) gets scale 1.
-        let std = obs.std_dim(0, false, false).clamp_min(1e-3);
+        // A floor on the scale: a feature that (almost) never varies in the
+        // demonstrations (an untouched box's orientation) must not turn a
+        // small change at run time into a huge input.
+        let std = obs.std_dim(0, false, false).clamp_min(0.05);
         tch::no_grad(|| {
             self.obs_mean.copy_(&mean);
             self.obs_scale.copy_(&std.reciprocal());

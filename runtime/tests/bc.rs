@@ -86,3 +86,34 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(err.to_string().contains("not a finite number"), "{err}");
     assert!(bc::train(&data, &BcConfig { batch_size: 0, ..config() }, |_, _, _| {}).is_err());
 }
+
+/// DAgger on the real simulator, one small round: the pairs come from the
+/// scripted controller, and the network fits them.
+#[test]
+fn base_policy_rounds_collect_expert_labels_and_fit_them() {
+    use rwd_runtime::base::{self, BaseConfig};
+    use rwd_sim::{ACTION_DIM, POLICY_OBS_DIM, PolicyNoise, Task, TaskConfig};
+    let config = BaseConfig {
+        task: TaskConfig::new(Task::OrganizeToolbox),
+        episodes: 8,
+        dagger_rounds: 1,
+        seed: 3,
+        noise: PolicyNoise::default(),
+        bc: BcConfig { hidden: vec![64, 32], epochs: 5, batch_size: 256, learning_rate: 2e-3, validation_fraction: 0.1, seed: 1 },
+    };
+    let mut rounds = Vec::new();
+    let net = base::train(&config, |r| rounds.push(r.clone())).expect("trains");
+    assert_eq!(rounds.len(), 2);
+    assert_eq!(net.spec.obs_dim, POLICY_OBS_DIM);
+    assert_eq!(net.spec.act_dim, ACTION_DIM);
+    // Round 0 is the expert's: its outcomes are the scripted policy's.
+    assert_eq!(rounds[0].outcomes.episodes, 8);
+    assert!(rounds[0].pairs > 8 * 50, "every step before the end is a pair: {}", rounds[0].pairs);
+    assert!(rounds[1].pairs > rounds[0].pairs, "DAgger adds the network's states");
+    let first = rounds[0].report.train_loss[0];
+    let last = *rounds[1].report.train_loss.last().expect("epochs");
+    assert!(last < first, "imitation loss falls: {first} -> {last}");
+    // The features a residual policy would observe.
+    let (_, features) = net.act(&vec![0.0; POLICY_OBS_DIM], 1).expect("acts");
+    assert_eq!(features.len(), 32);
+}

@@ -126,3 +126,30 @@ fn out_of_distribution_variants_collect() {
     let set: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
     assert_eq!(set["config"]["variant"], "TallCan");
 }
+
+#[test]
+fn demo_runs_every_example_and_the_simulator_table() {
+    let dir = temp_dir("demo");
+    let pictures = dir.display().to_string();
+    let (code, stdout, stderr) = rwd(&["demo", "--pictures", &pictures]);
+    assert_eq!(code, 0, "{stderr}");
+    for program in ["close_lid", "recover_can", "sort_broccoli", "pick_cube", "drawer_state"] {
+        assert!(stdout.contains(program), "{program} missing from:\n{stdout}");
+    }
+    // One row per simulated scene, each with detected failures the
+    // simulator labels the same way.
+    for (scene, failure) in [
+        ("toolbox_bench", "unclosed_lid"),
+        ("trash_table", "fallen_can"),
+        ("vegetable_table", "misplaced_broccoli"),
+        ("drawer_cabinet", "drawer_not_open_enough"),
+    ] {
+        let row = stdout.lines().find(|l| l.starts_with(scene)).unwrap_or_else(|| panic!("no row for {scene}:\n{stdout}"));
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[1], failure, "{row}");
+        let detected: usize = cells[3].parse().expect("a count");
+        let agreeing: usize = cells[4].trim_matches(|c| c == '(' || c == ')').parse().expect("a count");
+        assert!(detected > 0 && agreeing == detected, "{row}");
+        assert!(dir.join(format!("{failure}.png")).exists(), "picture of {failure}");
+    }
+}

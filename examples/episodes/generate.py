@@ -473,7 +473,7 @@ def episodes():
         ("examples/organize_toolbox.rwd", "toolbox_state", box.at("failure", "closing", "slipped", "closed")),
         ("examples/organize_toolbox.rwd", "unclosed_lid", box.at("failure", "slipped", "closed")),
         ("examples/drawer_check.rwd", "drawer_state", drawers),
-        ("examples/drawer_check.rwd", "drawer_not_open", drawers),
+        ("examples/drawer_check.rwd", "drawer_not_open_enough", drawers),
     ]
 
 

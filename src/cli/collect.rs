@@ -95,6 +95,7 @@ pub fn run(args: &Args) -> CliResult {
     }
 
     let verdicts = detector.detect(&venv)?;
+    let Verdicts { labels, table } = classify(&venv, &verdicts);
     let mut set = FailureSet {
         format: FORMAT.into(),
         source: path.into(),
@@ -106,19 +107,11 @@ pub fn run(args: &Args) -> CliResult {
         base_successes: (0..episodes).filter(|&i| venv.success(i)).count(),
         failures: Vec::new(),
     };
-    // Rows: the simulator's label of each final state; columns: the program's verdict.
-    let mut table: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     for (episode, verdict) in verdicts.iter().enumerate() {
-        let state = venv.state(episode).map_err(|e| CliError::Failed(e.to_string()))?;
-        let label = if state.success { "success".to_string() } else { failure_mode(&state).unwrap_or("other").to_string() };
-        let column = match verdict {
-            Verdict::Detected => 0,
-            Verdict::Clear => 1,
-            Verdict::Invalid => 2,
-        };
-        table.entry(label.clone()).or_default()[column] += 1;
         if *verdict == Verdict::Detected {
-            set.failures.push(FailureRecord { episode, sim_label: (!state.success).then_some(label), state });
+            let state = venv.state(episode).map_err(|e| CliError::Failed(e.to_string()))?;
+            let sim_label = (!state.success).then(|| labels[episode].clone());
+            set.failures.push(FailureRecord { episode, sim_label, state });
         }
     }
     let json = serde_json::to_string_pretty(&set).map_err(|e| CliError::Failed(format!("cannot encode the failures: {e}")))?;
@@ -134,6 +127,28 @@ pub fn run(args: &Args) -> CliResult {
         let _ = writeln!(stdout, "wrote {png_path}");
     }
     Ok(0)
+}
+
+/// The simulator's label of every final state, and the table of labels
+/// (rows) against the program's verdicts (detected, clear, invalid).
+pub struct Verdicts {
+    pub labels: Vec<String>,
+    pub table: BTreeMap<String, [usize; 3]>,
+}
+
+pub fn classify(venv: &VecEnv, verdicts: &[Verdict]) -> Verdicts {
+    let mut out = Verdicts { labels: Vec::with_capacity(verdicts.len()), table: BTreeMap::new() };
+    for (state, verdict) in venv.envs().iter().zip(verdicts) {
+        let label = if state.success { "success" } else { failure_mode(state).unwrap_or("other") };
+        let column = match verdict {
+            Verdict::Detected => 0,
+            Verdict::Clear => 1,
+            Verdict::Invalid => 2,
+        };
+        out.table.entry(label.to_string()).or_default()[column] += 1;
+        out.labels.push(label.to_string());
+    }
+    out
 }
 
 /// `failures.json` -> `failures-misplaced_broccoli-17.png`, beside it.

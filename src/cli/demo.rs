@@ -37,6 +37,11 @@ pub fn run(args: &Args) -> CliResult {
         return Err(CliError::Failed(format!("no .rwd files in `{dir}`")));
     }
     let mut rows = Vec::new();
+    let mut sim_rows = Vec::new();
+    let pictures = args.value("--pictures");
+    if let Some(dir) = pictures {
+        super::files::check_writable_dir(&format!("{dir}/x"))?;
+    }
     let mut failed = false;
     for (i, file) in files.iter().enumerate() {
         eprintln!("[{}/{}] {file}", i + 1, files.len());
@@ -57,6 +62,9 @@ pub fn run(args: &Args) -> CliResult {
             failed = true;
             continue;
         }
+        if let Some(row) = super::demo_sim::run(file, &c, pictures)? {
+            sim_rows.push(row);
+        }
         for p in &c.programs {
             let episode = Path::new(dir).join("episodes").join(format!("{}.jsonl", p.name));
             let (steps, outcome, sparkline) = match std::fs::read_to_string(&episode) {
@@ -75,9 +83,12 @@ pub fn run(args: &Args) -> CliResult {
             });
         }
     }
+    println!("\n== the shipped examples, each on its recorded episode ==\n");
     print_table(&rows);
     println!("\nto native: the whole file, source text to callable native code (optimised tier)");
     println!("every step above ran in the interpreter and in JIT-compiled native code, with identical results");
+    println!("\n== failures of the base policy in the embedded simulator, and the recovery rewards ==\n");
+    super::demo_sim::print_table(&sim_rows);
     Ok(if failed { 1 } else { 0 })
 }
 

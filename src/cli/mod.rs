@@ -7,6 +7,7 @@ mod bench;
 mod collect;
 mod commands;
 mod demo;
+mod demo_sim;
 mod engine;
 mod files;
 mod picture;
@@ -36,8 +37,10 @@ usage:
                                                  simulator; save the final states the failure
                                                  program detects, with pictures of the first K
   rwd render FAILURES.json --out PNG [--index K] draw a saved failure state (top and side views)
-  rwd demo [--examples DIR]                      compile every shipped example and run
-                                                 each on its recorded episode
+  rwd demo [--examples DIR] [--pictures DIR]     compile every shipped example, run each on its
+                                                 recorded episode, then roll out the base policy
+                                                 in the simulator: failures detected, read by the
+                                                 recovery rewards
 
 --no-color (check, compile, eval): print diagnostics without colours
 

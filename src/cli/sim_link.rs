@@ -6,7 +6,7 @@
 use super::CliError;
 use super::commands::layout_json;
 use rwd::ir::Program;
-use rwd::jit::{FLAG_VALID, JitProgram};
+use rwd::jit::{BatchState, FLAG_VALID, JitProgram, RewardBatch};
 use rwd_sim::{ObsPlan, ProgramLayout, Task, VecEnv};
 
 /// The simulator task whose scene the program is written for.
@@ -77,5 +77,31 @@ impl Detector {
                 (true, false) => Verdict::Clear,
             })
             .collect())
+    }
+}
+
+/// A reward program compiled to native code, stepping its reward machine
+/// over every environment of a `VecEnv`.
+pub struct RewardRunner {
+    jit: JitProgram,
+    plan: ObsPlan,
+    obs: Vec<f64>,
+    pub state: BatchState,
+    pub out: RewardBatch,
+}
+
+impl RewardRunner {
+    pub fn new(program: &Program, task: Task, n_envs: usize) -> Result<RewardRunner, CliError> {
+        let plan = obs_plan(program, task)?;
+        let jit = JitProgram::compile(program).map_err(|e| CliError::Failed(format!("cannot compile `{}`: {e}", program.name)))?;
+        let out = RewardBatch::new(n_envs, jit.term_count());
+        Ok(RewardRunner { jit, plan, obs: Vec::new(), state: BatchState::new(n_envs), out })
+    }
+
+    /// One reward step for every environment's current state.
+    pub fn step(&mut self, venv: &VecEnv) -> Result<(), CliError> {
+        self.obs.resize(venv.n_envs() * self.plan.width(), 0.0);
+        self.plan.gather(venv, &mut self.obs).map_err(|e| CliError::Failed(e.to_string()))?;
+        self.jit.eval_reward(&self.obs, &mut self.state, &mut self.out).map_err(|e| CliError::Failed(e.to_string()))
     }
 }

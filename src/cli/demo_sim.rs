@@ -1,0 +1,145 @@
+//! The simulator half of `rwd demo`: for every shipped example whose scene
+//! the embedded simulator has, roll out the base policy, detect its failure
+//! states with the example's compiled `failure`, and read those states (and
+//! the successful ones) with the example's compiled recovery reward.
+
+use super::collect::{Verdicts, classify};
+use super::sim_link::{Detector, RewardRunner, Verdict, task_for};
+use super::{CliError, picture};
+use super::files::write_atomic_bytes;
+use rwd::Compilation;
+use rwd::check::hir::ProgramKind;
+use rwd_sim::{ACTION_DIM, BasePolicy, PolicyNoise, TaskConfig, VecEnv};
+
+/// Episodes per task: enough for rates to two digits, seconds on 2 cores.
+const EPISODES: usize = 256;
+/// A state at rest observed this many times: long enough for a `for N
+/// steps` gate in the shipped rewards to complete.
+const SETTLE_STEPS: usize = 10;
+
+pub struct SimRow {
+    pub task: &'static str,
+    pub failure: String,
+    pub reward: String,
+    pub base_success: usize,
+    pub detected: usize,
+    /// Detected states the simulator labels with the same failure.
+    pub agreeing: usize,
+    pub stage_at_failure: String,
+    pub progress_at_failure: f64,
+    /// Mean normalised reward at the failure states.
+    pub reward_at_failure: f64,
+    pub picture: Option<String>,
+}
+
+/// Runs one example file's first failure (and its recovery reward, if the
+/// file has one) in the simulator; `None` if the file has no failure for a
+/// simulated scene.
+pub fn run(file: &str, c: &Compilation, picture_dir: Option<&str>) -> Result<Option<SimRow>, CliError> {
+    let Some(failure) = c.programs.iter().find(|p| p.kind == ProgramKind::Failure) else { return Ok(None) };
+    let Ok(task) = task_for(failure) else { return Ok(None) };
+    let reward = c.programs.iter().find(|p| p.reward.as_ref().is_some_and(|r| r.failure.as_deref() == Some(failure.name.as_str())));
+    let mut detector = Detector::new(failure, task)?;
+    let mut runner = reward.map(|r| RewardRunner::new(r, task, EPISODES)).transpose()?;
+
+    let mut venv = VecEnv::new(TaskConfig::new(task), EPISODES, 2026);
+    let mut policy = BasePolicy::new(&venv, PolicyNoise::default());
+    let mut actions = vec![0f32; EPISODES * ACTION_DIM];
+    eprintln!("  {file}: {EPISODES} base-policy episodes of `{}`", task.scene_name());
+    for _ in 0..venv.horizon() {
+        policy.act(&venv, &mut actions).map_err(|e| CliError::Failed(e.to_string()))?;
+        venv.step(&actions).map_err(|e| CliError::Failed(e.to_string()))?;
+    }
+    let verdicts = detector.detect(&venv)?;
+    let Verdicts { labels, .. } = classify(&venv, &verdicts);
+    if let Some(runner) = runner.as_mut() {
+        for _ in 0..SETTLE_STEPS {
+            runner.step(&venv)?;
+        }
+    }
+
+    let detected: Vec<usize> = (0..EPISODES).filter(|&i| verdicts[i] == Verdict::Detected).collect();
+    let stage_names: Vec<String> = match (reward, runner.as_ref()) {
+        (Some(reward), Some(runner)) => detected
+            .iter()
+            .map(|&i| match super::commands::stage_name(reward, runner.state.stage.get(i).copied().unwrap_or(0)) {
+                serde_json::Value::String(s) => s,
+                _ => "terms".into(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let at_failures = |values: &dyn Fn(&RewardRunner) -> &Vec<f64>| match runner.as_ref() {
+        Some(r) => mean(detected.iter().map(|&i| values(r)[i])),
+        None => f64::NAN,
+    };
+    let picture = match (picture_dir, detected.first()) {
+        (Some(dir), Some(&i)) => {
+            let path = format!("{dir}/{}.png", failure.name);
+            let state = venv.state(i).map_err(|e| CliError::Failed(e.to_string()))?;
+            write_atomic_bytes(&path, &picture::png(&state, &format!("{}: base-policy episode {i}", failure.name))?)?;
+            Some(path)
+        }
+        _ => None,
+    };
+    Ok(Some(SimRow {
+        task: task.scene_name(),
+        failure: failure.name.clone(),
+        reward: reward.map_or("-".into(), |r| r.name.clone()),
+        base_success: (0..EPISODES).filter(|&i| venv.success(i)).count(),
+        agreeing: detected.iter().filter(|&&i| labels[i] == failure.name).count(),
+        detected: detected.len(),
+        stage_at_failure: most_common(&stage_names),
+        progress_at_failure: at_failures(&|r| &r.out.progress),
+        reward_at_failure: at_failures(&|r| &r.out.normalized),
+        picture,
+    }))
+}
+
+fn most_common(names: &[String]) -> String {
+    let mut counts: Vec<(&String, usize)> = Vec::new();
+    for n in names {
+        match counts.iter_mut().find(|(m, _)| *m == n) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((n, 1)),
+        }
+    }
+    counts.iter().max_by_key(|(_, c)| *c).map_or("-".into(), |(n, c)| format!("{n} ({c}/{})", names.len()))
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+pub fn print_table(rows: &[SimRow]) {
+    println!(
+        "{:<16} {:<22} {:>8} {:>14}  {:<14} {:<18} {:>8} {:>7}",
+        "scene", "failure", "base ok", "detected (sim)", "reward", "stage at failure", "progress", "reward"
+    );
+    println!("{}", "-".repeat(116));
+    for r in rows {
+        let pct = |k: usize| 100.0 * k as f64 / EPISODES as f64;
+        let number = |x: f64| if x.is_nan() { "-".to_string() } else { format!("{x:.2}") };
+        println!(
+            "{:<16} {:<22} {:>7.0}% {:>7} {:>6}  {:<14} {:<18} {:>8} {:>7}",
+            r.task,
+            r.failure,
+            pct(r.base_success),
+            r.detected,
+            format!("({})", r.agreeing),
+            r.reward,
+            r.stage_at_failure,
+            number(r.progress_at_failure),
+            number(r.reward_at_failure),
+        );
+    }
+    println!("\n{EPISODES} episodes per scene of the scripted base policy in the embedded simulator; failures detected");
+    println!("by the example's compiled `failure` (in brackets: how many the simulator labels the same);");
+    println!("the recovery reward read at each failure state ({SETTLE_STEPS} steps at rest): the stage it starts in,");
+    println!("mean progress (0..1) and mean normalised reward. Training a residual policy from these states");
+    println!("with these rewards is the runtime's next step.");
+    for r in rows.iter().filter_map(|r| r.picture.as_ref()) {
+        println!("picture of a failure state: {r}");
+    }
+}

@@ -153,3 +153,49 @@ fn demo_runs_every_example_and_the_simulator_table() {
         assert!(dir.join(format!("{failure}.png")).exists(), "picture of {failure}");
     }
 }
+
+#[test]
+fn evaluate_reports_the_scripted_base_policy_per_task() {
+    let (code, stdout, stderr) = rwd(&["evaluate", "--task", "organize_toolbox", "--episodes", "40"]);
+    assert_eq!(code, 0, "{stderr}");
+    let row = stdout.lines().find(|l| l.starts_with("organize_toolbox")).expect("a row");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[1], "scripted");
+    let success: f64 = cells[3].trim_end_matches('%').parse().expect("a rate");
+    assert!((10.0..=70.0).contains(&success), "{row}");
+    assert!(row.contains("unclosed_lid"), "{row}");
+
+    let (code, _, stderr) = rwd(&["evaluate", "--task", "juggling"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown task `juggling`") && stderr.contains("organize_toolbox"), "{stderr}");
+}
+
+#[cfg(feature = "runtime")]
+#[test]
+fn a_learned_base_policy_trains_saves_and_evaluates() {
+    let dir = temp_dir("train-base");
+    let ckpt = dir.join("base.ckpt").display().to_string();
+    let (code, stdout, stderr) =
+        rwd(&["train-base", "--task", "drawer", "--episodes", "8", "--rounds", "1", "--epochs", "2", "--out", &ckpt]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count(), 2, "{stdout}");
+    let (code, stdout, stderr) = rwd(&["evaluate", "--task", "drawer", "--policy", &ckpt, "--episodes", "4"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.lines().any(|l| l.starts_with("drawer") && l.contains("learned")), "{stdout}");
+
+    // A damaged checkpoint is named, not a crash.
+    let bytes = std::fs::read(&ckpt).expect("written");
+    let broken = dir.join("broken.ckpt");
+    std::fs::write(&broken, &bytes[..bytes.len() / 3]).expect("write");
+    let (code, _, stderr) = rwd(&["evaluate", "--task", "drawer", "--policy", &broken.display().to_string()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("broken.ckpt"), "{stderr}");
+}
+
+#[cfg(not(feature = "runtime"))]
+#[test]
+fn without_the_runtime_training_says_how_to_get_it() {
+    let (code, _, stderr) = rwd(&["train-base", "--task", "drawer", "--out", "/tmp/x.ckpt"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--features runtime"), "{stderr}");
+}

@@ -3,7 +3,7 @@
 use super::CliError;
 
 /// Flags that take a value.
-const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend", "--failure", "--episodes", "--seed", "--variant", "--noise", "--out", "--pictures", "--index"];
+const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend", "--failure", "--episodes", "--seed", "--variant", "--noise", "--out", "--pictures", "--index", "--task", "--policy", "--rounds", "--epochs"];
 /// Flags that stand alone.
 const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick", "--compile"];
 

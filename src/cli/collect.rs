@@ -51,7 +51,7 @@ pub fn parse_variant(text: &str) -> Result<Variant, CliError> {
     })
 }
 
-fn number<T: std::str::FromStr>(args: &Args, key: &str, default: T) -> Result<T, CliError> {
+pub fn number<T: std::str::FromStr>(args: &Args, key: &str, default: T) -> Result<T, CliError> {
     match args.value(key) {
         None => Ok(default),
         Some(text) => text.parse().map_err(|_| CliError::Usage(format!("`{key}` expects a number, got `{text}`"))),

@@ -3,6 +3,7 @@
 //! codes and streams are decided in one place.
 
 mod args;
+mod base;
 mod bench;
 mod collect;
 mod commands;
@@ -37,6 +38,11 @@ usage:
                                                  simulator; save the final states the failure
                                                  program detects, with pictures of the first K
   rwd render FAILURES.json --out PNG [--index K] draw a saved failure state (top and side views)
+  rwd evaluate [--task T] [--policy scripted|CKPT] [--episodes N] [--seed S] [--variant V]
+                                                 a base policy's success rate and failure modes
+  rwd train-base --task T --out CKPT [--episodes N] [--rounds R] [--epochs E]
+                                                 the learned base policy: behaviour cloning of the
+                                                 scripted one with DAgger (needs the runtime feature)
   rwd demo [--examples DIR] [--pictures DIR]     compile every shipped example, run each on its
                                                  recorded episode, then roll out the base policy
                                                  in the simulator: failures detected, read by the
@@ -65,6 +71,8 @@ pub fn run(argv: &[String]) -> i32 {
         "demo" => demo::run(&args),
         "collect" => collect::run(&args),
         "render" => collect::render(&args),
+        "evaluate" => base::evaluate(&args),
+        "train-base" => base::train(&args),
         "bench" => bench::run(&args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

@@ -139,7 +139,7 @@ mod learned {
             episodes: number(args, "--episodes", 100)?,
             dagger_rounds: number(args, "--rounds", 2)?,
             seed: number(args, "--seed", 1)?,
-            noise: PolicyNoise::default(),
+            noise: PolicyNoise { scale: number(args, "--noise", 1.0)? },
             bc: BcConfig { epochs: number(args, "--epochs", 20)?, ..BcConfig::default() },
         };
         if config.episodes == 0 {

@@ -103,9 +103,9 @@ fn sigma(task: Task) -> (f64, [f64; 2], f64, f64) {
     // (object, [first target, second target], hinge, heading in rad)
     match task {
         Task::SortVegetables => (0.006, [0.02, 0.075], 0.0, 0.0),
-        Task::PickTrash => (0.03, [0.015, 0.0], 0.0, 0.0),
+        Task::PickTrash => (0.037, [0.015, 0.0], 0.0, 0.0),
         Task::OrganizeToolbox => (0.006, [0.015, 0.0], 0.02, 0.0),
-        Task::Drawer => (0.006, [0.0, 0.006], 0.0, 8f64.to_radians()),
+        Task::Drawer => (0.008, [0.0, 0.006], 0.0, 15f64.to_radians()),
     }
 }
 
@@ -445,6 +445,10 @@ fn pull_drawer(ps: &mut PolicyState, s: &EnvState, c: &mut Cmd, noise: PolicyNoi
     };
     let pull = drawer_axis_estimate(axis, ps.yaw_err);
     let handle0 = add(closed, scale(axis, d.half[0] + crate::physics::DRAWER_HANDLE_OUT));
+    // Where the policy sees the handle: off by its perception error across
+    // the tray (y) and vertically.
+    let [_, ty, tz] = axes(d.rot);
+    let handle0 = add(handle0, add(scale(ty, ps.obj_err[0]), scale(tz, ps.obj_err[1])));
     // Fingers across the handle bar: along the tray's y axis as the policy sees it.
     let yaw = pull[1].atan2(pull[0]);
     match ps.phase {

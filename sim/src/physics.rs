@@ -8,8 +8,8 @@
 //!
 //! Order within a step (each a function below):
 //! base and torso -> TCP (workspace, table, solids) -> gripper (grasp /
-//! release) -> finger contacts with free bodies (push, knock over, block) ->
-//! held bodies follow the hand (a held handle drives its joint, or slips) ->
+//! release) -> held bodies follow the hand (a held handle drives its joint,
+//! or slips) -> finger contacts with free bodies (push, knock over, block) ->
 //! free bodies settle (off-balance tipping, push-off from rims, falling to the
 //! highest support below) -> an unheld lid swings to a rest -> velocities.
 
@@ -67,8 +67,15 @@ pub fn step(s: &mut EnvState, a: &Action) {
     move_base(s, a);
     move_tcp(s, a);
     actuate_gripper(s, a.0[5]);
-    finger_contacts(s, prev_tcp);
+    // Held bodies (and a pulled drawer's contents) move with the hand before
+    // the fingers are checked against the rest; if a contact stops the hand,
+    // what it holds follows it again.
     carry_held(s);
+    let moved_tcp = s.robot.tcp;
+    finger_contacts(s, prev_tcp);
+    if s.robot.tcp != moved_tcp {
+        carry_held(s);
+    }
     for i in 0..n {
         if s.bodies[i].is_movable() && s.robot.held != Some(i) {
             settle(s, i);

@@ -153,6 +153,18 @@ impl VecEnv {
         self.envs.get(env).map_or(0, |e| e.step)
     }
 
+    /// Every body of one environment, for drawing.
+    pub fn bodies(&self, env: usize) -> Result<Vec<crate::view::BodyView>, SimError> {
+        self.check(env)?;
+        Ok(crate::view::bodies(&self.envs[env]))
+    }
+
+    /// The gripper (and base) of one environment, for drawing.
+    pub fn gripper(&self, env: usize) -> Result<crate::view::GripperView, SimError> {
+        self.check(env)?;
+        Ok(crate::view::gripper(&self.envs[env]))
+    }
+
     /// Step every environment once. `actions` is row-major
     /// `n_envs x ACTION_DIM` (see `physics::Action` for the components; each
     /// in [-1, 1], clipped; NaN counts as 0). Done environments keep

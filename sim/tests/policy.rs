@@ -141,6 +141,7 @@ fn threaded_and_single_threaded_steps_agree() {
     let mut b = VecEnv::new(cfg, n, 8);
     a.set_threads(1);
     b.set_threads(2);
+    b.set_min_envs_per_thread(1);
     let mut pa = BasePolicy::new(&a, PolicyNoise::default());
     let mut pb = BasePolicy::new(&b, PolicyNoise::default());
     let (mut xa, mut xb) = (vec![0f32; n * ACTION_DIM], vec![0f32; n * ACTION_DIM]);

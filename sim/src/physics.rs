@@ -55,8 +55,14 @@ impl Action {
     }
 }
 
-/// Advance one environment by one step of `DT`.
+/// Advance one environment by one step of `DT`. A malformed state (not the
+/// task's number of bodies, or holding a body that does not exist) is left
+/// unchanged: `VecEnv::set_state` refuses such states, so only direct
+/// callers can build one.
 pub fn step(s: &mut EnvState, a: &Action) {
+    if !well_formed(s) {
+        return;
+    }
     let n = s.bodies.len().min(MAX_BODIES);
     let mut prev = [[0.0; 3]; MAX_BODIES];
     for (p, b) in prev.iter_mut().zip(&s.bodies) {
@@ -92,6 +98,11 @@ pub fn step(s: &mut EnvState, a: &Action) {
     if s.success || s.step >= s.task.horizon() {
         s.done = true;
     }
+}
+
+pub fn well_formed(s: &EnvState) -> bool {
+    let n = s.task.body_names().len();
+    s.bodies.len() == n && s.robot.held.is_none_or(|h| h < n)
 }
 
 fn move_base(s: &mut EnvState, a: &Action) {

@@ -93,7 +93,7 @@ impl Default for PolicyNoise {
     }
 }
 
-const POLICY_SALT: u64 = 0xBA5E_70_11C7_0000;
+const POLICY_SALT: u64 = 0x00BA_5E70_11C7_0000;
 const SAFE_Z: f64 = 1.12;
 const TORSO_TARGET: f64 = 0.3;
 /// Drawer stroke the policy plans, m.
@@ -260,6 +260,9 @@ pub fn act(ps: &mut PolicyState, s: &EnvState, noise: PolicyNoise) -> [f64; ACTI
     }
     let r = &s.robot;
     let mut c = Cmd::new(r);
+    if !crate::physics::well_formed(s) {
+        return [0.0; ACTION_DIM];
+    }
     ps.timer = ps.timer.saturating_add(1);
     let job = jobs(s.task).get(usize::from(ps.job)).copied().flatten();
     match job {

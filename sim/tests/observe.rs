@@ -3,6 +3,7 @@
 //! are `rwd compile examples/<name>.rwd --emit layout` output.
 
 use rwd_sim::observe::{LayoutError, ObsPlan, ProgramLayout};
+use rwd_sim::tasks::EntityKind;
 use rwd_sim::{Task, TaskConfig, VecEnv};
 
 fn layouts(name: &str) -> Vec<ProgramLayout> {
@@ -105,7 +106,7 @@ fn layout_mismatches_are_clear_errors() {
     // A field the entity's kind does not store.
     let l = edit(base.clone(), "cable", "pos", |f| f.field = "joint".into());
     let e = ObsPlan::new(task, &l).unwrap_err();
-    assert!(matches!(&e, LayoutError::FieldNotStored { entity, kind: "Object", .. } if entity == "cable"), "{e:?}");
+    assert!(matches!(&e, LayoutError::FieldNotStored { entity, kind: EntityKind::Object, .. } if entity == "cable"), "{e:?}");
     assert!(e.to_string().contains("stores only pos, rot, half, vel"), "{e}");
 
     // A kind mismatch: the program thinks the lid is a Drawer (joint in m).
@@ -114,7 +115,7 @@ fn layout_mismatches_are_clear_errors() {
         f.unit = "m".into();
     });
     let e = ObsPlan::new(task, &l).unwrap_err();
-    assert!(matches!(&e, LayoutError::KindMismatch { kind: "Hinged", expected: "angle", .. }), "{e:?}");
+    assert!(matches!(&e, LayoutError::KindMismatch { kind: EntityKind::Hinged, expected: "angle", .. }), "{e:?}");
     assert!(e.to_string().contains("declares a different kind"), "{e}");
 
     // A width mismatch.

@@ -241,3 +241,41 @@ fn nan_actions_stop_the_robot_and_bad_lengths_are_errors() {
     assert_eq!(err, rwd_sim::SimError::ActionLength { expected: 18, got: 5 });
     assert!(err.to_string().contains("expected 18"));
 }
+
+#[test]
+fn arm_reach_and_base_motion() {
+    use rwd_sim::world::{REACH_MAX, TCP_Z_MIN};
+    // Driving the TCP far forward stops at the arm's reach from the base.
+    let mut s = fresh(Task::PickTrash);
+    run(&mut s, action(&[(0, 1.0)]), 60);
+    let r = (s.robot.tcp[0].powi(2) + s.robot.tcp[1].powi(2)).sqrt();
+    assert!((r - REACH_MAX).abs() < 1e-9, "reach {r}");
+    // Down onto the table: the fingertips stop on its top.
+    run(&mut s, action(&[(2, -1.0)]), 40);
+    assert!((s.robot.tcp[2] - (TABLE_TOP + 0.01)).abs() < 1e-9);
+    assert!(s.robot.tcp[2] > TCP_Z_MIN);
+    // The base backs away from the table; driving forward it stops short of it.
+    let mut s = fresh(Task::PickTrash);
+    run(&mut s, action(&[(6, -1.0)]), 5);
+    assert!((s.robot.base[0] + 0.15).abs() < 1e-9);
+    run(&mut s, action(&[(6, 1.0)]), 20);
+    let table_edge = s.bodies[0].pos[0] - s.bodies[0].half[0];
+    assert!(s.robot.base[0] + rwd_sim::world::BASE_RADIUS <= table_edge + 1e-9);
+    assert!(s.robot.base[0] > -0.01, "it did drive back up to the table");
+    // Turning the base and lifting the torso.
+    run(&mut s, action(&[(7, 1.0), (8, 1.0)]), 10);
+    assert!((s.robot.base[2] - 0.6).abs() < 1e-9);
+    assert!((s.robot.torso - 0.3).abs() < 1e-9);
+}
+
+#[test]
+fn a_malformed_state_is_left_alone_not_a_panic() {
+    let mut s = fresh(Task::Drawer);
+    s.bodies.truncate(2);
+    let before = s.clone();
+    run(&mut s, action(&[(0, 1.0)]), 3);
+    assert_eq!(s, before);
+    assert!(!success(&s));
+    let mut ps = rwd_sim::PolicyState::new(Task::Drawer, s.seed, rwd_sim::PolicyNoise::default());
+    assert_eq!(rwd_sim::policy::act(&mut ps, &s, rwd_sim::PolicyNoise::default()), [0.0; ACTION_DIM]);
+}

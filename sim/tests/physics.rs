@@ -279,3 +279,36 @@ fn a_malformed_state_is_left_alone_not_a_panic() {
     let mut ps = rwd_sim::PolicyState::new(Task::Drawer, s.seed, rwd_sim::PolicyNoise::default());
     assert_eq!(rwd_sim::policy::act(&mut ps, &s, rwd_sim::PolicyNoise::default()), [0.0; ACTION_DIM]);
 }
+
+#[test]
+fn random_and_extreme_actions_keep_every_variant_finite() {
+    let mut rng = Rng::new(5);
+    let variants = [rwd_sim::Variant::Nominal, rwd_sim::Variant::SubstitutedObjects, rwd_sim::Variant::TallCan, rwd_sim::Variant::TapeRoll];
+    for task in Task::ALL {
+        for variant in variants {
+            let mut venv = VecEnv::new(TaskConfig { task, variant }, 4, 1);
+            let mut actions = vec![0f32; 4 * ACTION_DIM];
+            for t in 0..120 {
+                for (i, a) in actions.iter_mut().enumerate() {
+                    *a = match (t + i) % 17 {
+                        0 => f32::NAN,
+                        1 => f32::INFINITY,
+                        2 => -1e30,
+                        _ => rng.range(-1.5, 1.5) as f32,
+                    };
+                }
+                venv.step(&actions).unwrap();
+                for s in venv.envs() {
+                    assert_supported(s);
+                    let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+                    assert!(finite(&s.robot.tcp) && finite(&s.robot.vel) && s.robot.opening.is_finite());
+                    for b in &s.bodies {
+                        assert!(finite(&b.pos) && finite(&b.rot) && finite(&b.vel) && b.joint.is_finite(), "{task:?} {variant:?}");
+                        let n = b.rot.iter().map(|x| x * x).sum::<f64>();
+                        assert!((n - 1.0).abs() < 1e-9, "unit quaternion");
+                    }
+                }
+            }
+        }
+    }
+}

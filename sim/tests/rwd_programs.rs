@@ -57,6 +57,24 @@ impl Compiled {
     }
 }
 
+/// Every reward program of a file evaluates to a valid (finite) step on
+/// every state.
+fn rewards_are_valid(c: &Compiled, states: &[EnvState]) {
+    for (p, plan) in c.programs.iter().zip(&c.plans) {
+        if p.reward.is_none() {
+            continue;
+        }
+        let mut interp = Interpreter::new(p);
+        let mut stage = rwd::interp::StageState::default();
+        let mut obs = vec![0.0; plan.width()];
+        for s in states {
+            plan.gather_one(s, &mut obs);
+            let r = interp.step(&mut stage, &obs).expect("evaluates");
+            assert!(r.valid && r.reward.is_finite(), "{}: {:?}", p.name, r.error);
+        }
+    }
+}
+
 /// Base-policy states: every 10th step and every final state.
 fn states(task: Task, n: usize) -> Vec<EnvState> {
     let mut venv = VecEnv::new(TaskConfig::new(task), n, 21);
@@ -77,7 +95,9 @@ fn states(task: Task, n: usize) -> Vec<EnvState> {
 fn sort_vegetables_program_agrees() {
     let c = compile(Task::SortVegetables, "sort_vegetables.rwd", include_str!("../../examples/sort_vegetables.rwd"));
     let mut misplaced = 0;
-    for s in states(Task::SortVegetables, 60) {
+    let all = states(Task::SortVegetables, 60);
+    rewards_are_valid(&c, &all);
+    for s in all {
         let failure = c.flag("misplaced_broccoli", "misplaced_broccoli", &s);
         if s.done {
             assert_eq!(failure, failure_mode(&s) == Some("misplaced_broccoli"), "step {}", s.step);
@@ -97,7 +117,9 @@ fn sort_vegetables_program_agrees() {
 fn pick_trash_program_agrees() {
     let c = compile(Task::PickTrash, "pick_trash.rwd", include_str!("../../examples/pick_trash.rwd"));
     let mut fallen = 0;
-    for s in states(Task::PickTrash, 60) {
+    let all = states(Task::PickTrash, 60);
+    rewards_are_valid(&c, &all);
+    for s in all {
         let failure = c.flag("fallen_can", "fallen_can", &s);
         assert_eq!(failure, failure_mode(&s) == Some("fallen_can") || (!s.done && tasks::is_lying(&s, TRASH_CAN) && !contains(&s, TRASH_BIN, TRASH_CAN) && !is_holding(&s, TRASH_CAN)));
         fallen += usize::from(failure && s.done);
@@ -112,7 +134,9 @@ fn pick_trash_program_agrees() {
 fn organize_toolbox_program_agrees() {
     let c = compile(Task::OrganizeToolbox, "organize_toolbox.rwd", include_str!("../../examples/organize_toolbox.rwd"));
     let mut unclosed = 0;
-    for s in states(Task::OrganizeToolbox, 60) {
+    let all = states(Task::OrganizeToolbox, 60);
+    rewards_are_valid(&c, &all);
+    for s in all {
         let failure = c.flag("unclosed_lid", "unclosed_lid", &s);
         if s.done {
             assert_eq!(failure, failure_mode(&s) == Some("unclosed_lid"));

@@ -301,6 +301,11 @@ pub fn is_tall(b: &Body) -> bool {
     h[2] > 1.3 * h[0].min(h[1])
 }
 
+/// Tall along its own z axis (a can), whatever way it lies now.
+pub fn is_elongated(b: &Body) -> bool {
+    b.half[2] > 1.3 * b.half[0].min(b.half[1])
+}
+
 fn upright(b: &Body) -> bool {
     geom::tilt(b.rot) < 15f64.to_radians()
 }
@@ -519,8 +524,7 @@ fn settle(s: &mut EnvState, i: usize) {
     let tilt = geom::tilt(b.rot);
     // Released tilted: a tall body that is neither upright nor lying falls
     // the way it leans.
-    let elongated = { let h = b.half; h[2] > 1.3 * h[0].min(h[1]) };
-    if elongated && tilt > 15f64.to_radians() && tilt < 60f64.to_radians() {
+    if is_elongated(&b) && tilt > 15f64.to_radians() && tilt < 60f64.to_radians() {
         let z = axes(b.rot)[2];
         if let Some(dir) = horizontal_unit(z) {
             // Lay it flat: turn the remaining angle about the tipping axis.

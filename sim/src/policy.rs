@@ -287,7 +287,7 @@ fn pick_place(ps: &mut PolicyState, s: &EnvState, c: &mut Cmd, obj: usize, dest:
     let seen = [o.pos[0] + ps.obj_err[0], o.pos[1] + ps.obj_err[1]];
     let grasp_z = o.pos[2].max(TABLE_TOP + FINGER_TIP_BELOW + 0.004);
     // A can that was standing and now lies: the VLA has no skill for it.
-    let knocked = crate::physics::is_tall(&Body { rot: geom::IDENTITY, ..*o }) && geom::tilt(o.rot) > 1.0;
+    let knocked = crate::physics::is_elongated(o) && geom::tilt(o.rot) > 1.0;
     match ps.phase {
         Phase::Hover => {
             if knocked {

@@ -164,6 +164,22 @@ impl VecEnv {
         self.envs.get(env).map_or(0, |e| e.step)
     }
 
+    /// Every environment's `done` and `success` flags at once (each buffer
+    /// `n_envs` long).
+    pub fn flags(&self, done: &mut [bool], success: &mut [bool]) -> Result<(), SimError> {
+        let n = self.envs.len();
+        for (what, len) in [("done", done.len()), ("success", success.len())] {
+            if len != n {
+                return Err(SimError::OutputLength { what, expected: n, got: len });
+            }
+        }
+        for ((e, d), s) in self.envs.iter().zip(done.iter_mut()).zip(success.iter_mut()) {
+            *d = e.done;
+            *s = e.success;
+        }
+        Ok(())
+    }
+
     /// Every body of one environment, for drawing.
     pub fn bodies(&self, env: usize) -> Result<Vec<crate::view::BodyView>, SimError> {
         self.check(env)?;

@@ -17,10 +17,15 @@ fn rollout(cfg: TaskConfig, n: usize, seed: u64, noise: PolicyNoise) -> (f64, BT
         policy.act(&venv, &mut actions).unwrap();
         venv.step(&actions).unwrap();
     }
+    let (mut done, mut success) = (vec![false; n], vec![false; n]);
+    venv.flags(&mut done, &mut success).unwrap();
+    assert!(done.iter().all(|&d| d));
+    assert!(venv.flags(&mut done[1..], &mut success).is_err());
     let mut modes = BTreeMap::new();
     let mut wins = 0;
-    for e in venv.envs() {
+    for (i, e) in venv.envs().iter().enumerate() {
         assert!(e.done, "every episode ends by the horizon");
+        assert_eq!(success[i], e.success);
         match failure_mode(e) {
             None => wins += 1,
             Some(m) => *modes.entry(m).or_default() += 1,

@@ -53,10 +53,10 @@ pub enum LayoutError {
     SceneMismatch { program: String, expected: String, found: String },
     UnknownEntity { program: String, entity: String, scene: String, known: Vec<String> },
     /// The entity's kind in the simulator does not store this field.
-    FieldNotStored { program: String, entity: String, kind: &'static str, field: String, stored: Vec<&'static str> },
+    FieldNotStored { program: String, entity: String, kind: EntityKind, field: String, stored: Vec<&'static str> },
     /// The field exists but with another type: the program declared the
     /// entity with a different kind (a Drawer's joint is a length, a Hinged's an angle).
-    KindMismatch { program: String, entity: String, kind: &'static str, field: String, expected: &'static str, found: String },
+    KindMismatch { program: String, entity: String, kind: EntityKind, field: String, expected: &'static str, found: String },
     WidthMismatch { program: String, entity: String, field: String, expected: u32, found: u32 },
     /// A field's slots fall outside the program's width or overlap another's.
     BadOffset { program: String, slot_name: String, offset: u32, width: u32, program_width: u32 },
@@ -78,12 +78,14 @@ impl fmt::Display for LayoutError {
             ),
             LayoutError::FieldNotStored { program, entity, kind, field, stored } => write!(
                 f,
-                "program `{program}` reads `{entity}.{field}`, but `{entity}` is a {kind} in the simulator, which stores only {}",
+                "program `{program}` reads `{entity}.{field}`, but `{entity}` is a {} in the simulator, which stores only {}",
+                kind.name(),
                 stored.join(", ")
             ),
             LayoutError::KindMismatch { program, entity, kind, field, expected, found } => write!(
                 f,
-                "program `{program}` reads `{entity}.{field}` as `{found}`, but `{entity}` is a {kind} in the simulator, whose `{field}` is `{expected}`: the scene declares a different kind"
+                "program `{program}` reads `{entity}.{field}` as `{found}`, but `{entity}` is a {} in the simulator, whose `{field}` is `{expected}`: the scene declares a different kind",
+                kind.name()
             ),
             LayoutError::WidthMismatch { program, entity, field, expected, found } => {
                 write!(f, "program `{program}` gives `{entity}.{field}` {found} slots, the simulator supplies {expected}")
@@ -213,7 +215,7 @@ impl ObsPlan {
                 return Err(LayoutError::FieldNotStored {
                     program,
                     entity: name.clone(),
-                    kind: ent.kind.name(),
+                    kind: ent.kind,
                     field: f.field.clone(),
                     stored: fields.iter().map(|(n, ..)| *n).collect(),
                 });
@@ -222,7 +224,7 @@ impl ObsPlan {
                 return Err(LayoutError::KindMismatch {
                     program,
                     entity: name.clone(),
-                    kind: ent.kind.name(),
+                    kind: ent.kind,
                     field: f.field.clone(),
                     expected: ty,
                     found: f.ty.clone(),

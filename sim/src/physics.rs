@@ -8,8 +8,8 @@
 //!
 //! Order within a step (each a function below):
 //! base and torso -> TCP (workspace, table, solids) -> gripper (grasp /
-//! release) -> finger contacts with free bodies (push, knock over, block) ->
-//! held bodies follow the hand (a held handle drives its joint, or slips) ->
+//! release) -> held bodies follow the hand (a held handle drives its joint,
+//! or slips) -> finger contacts with free bodies (push, knock over, block) ->
 //! free bodies settle (off-balance tipping, push-off from rims, falling to the
 //! highest support below) -> an unheld lid swings to a rest -> velocities.
 
@@ -55,8 +55,14 @@ impl Action {
     }
 }
 
-/// Advance one environment by one step of `DT`.
+/// Advance one environment by one step of `DT`. A malformed state (not the
+/// task's number of bodies, or holding a body that does not exist) is left
+/// unchanged: `VecEnv::set_state` refuses such states, so only direct
+/// callers can build one.
 pub fn step(s: &mut EnvState, a: &Action) {
+    if !well_formed(s) {
+        return;
+    }
     let n = s.bodies.len().min(MAX_BODIES);
     let mut prev = [[0.0; 3]; MAX_BODIES];
     for (p, b) in prev.iter_mut().zip(&s.bodies) {
@@ -67,8 +73,15 @@ pub fn step(s: &mut EnvState, a: &Action) {
     move_base(s, a);
     move_tcp(s, a);
     actuate_gripper(s, a.0[5]);
-    finger_contacts(s, prev_tcp);
+    // Held bodies (and a pulled drawer's contents) move with the hand before
+    // the fingers are checked against the rest; if a contact stops the hand,
+    // what it holds follows it again.
     carry_held(s);
+    let moved_tcp = s.robot.tcp;
+    finger_contacts(s, prev_tcp);
+    if s.robot.tcp != moved_tcp {
+        carry_held(s);
+    }
     for i in 0..n {
         if s.bodies[i].is_movable() && s.robot.held != Some(i) {
             settle(s, i);
@@ -85,6 +98,11 @@ pub fn step(s: &mut EnvState, a: &Action) {
     if s.success || s.step >= s.task.horizon() {
         s.done = true;
     }
+}
+
+pub fn well_formed(s: &EnvState) -> bool {
+    let n = s.task.body_names().len();
+    s.bodies.len() == n && s.robot.held.is_none_or(|h| h < n)
 }
 
 fn move_base(s: &mut EnvState, a: &Action) {
@@ -281,6 +299,11 @@ fn finger_touch(r: &Robot, b: &Body) -> Option<Vec3> {
 pub fn is_tall(b: &Body) -> bool {
     let h = aabb_half(b.rot, b.half);
     h[2] > 1.3 * h[0].min(h[1])
+}
+
+/// Tall along its own z axis (a can), whatever way it lies now.
+pub fn is_elongated(b: &Body) -> bool {
+    b.half[2] > 1.3 * b.half[0].min(b.half[1])
 }
 
 fn upright(b: &Body) -> bool {
@@ -501,8 +524,7 @@ fn settle(s: &mut EnvState, i: usize) {
     let tilt = geom::tilt(b.rot);
     // Released tilted: a tall body that is neither upright nor lying falls
     // the way it leans.
-    let elongated = { let h = b.half; h[2] > 1.3 * h[0].min(h[1]) };
-    if elongated && tilt > 15f64.to_radians() && tilt < 60f64.to_radians() {
+    if is_elongated(&b) && tilt > 15f64.to_radians() && tilt < 60f64.to_radians() {
         let z = axes(b.rot)[2];
         if let Some(dir) = horizontal_unit(z) {
             // Lay it flat: turn the remaining angle about the tipping axis.

@@ -93,7 +93,7 @@ impl Default for PolicyNoise {
     }
 }
 
-const POLICY_SALT: u64 = 0xBA5E_70_11C7_0000;
+const POLICY_SALT: u64 = 0x00BA_5E70_11C7_0000;
 const SAFE_Z: f64 = 1.12;
 const TORSO_TARGET: f64 = 0.3;
 /// Drawer stroke the policy plans, m.
@@ -103,9 +103,9 @@ fn sigma(task: Task) -> (f64, [f64; 2], f64, f64) {
     // (object, [first target, second target], hinge, heading in rad)
     match task {
         Task::SortVegetables => (0.006, [0.02, 0.075], 0.0, 0.0),
-        Task::PickTrash => (0.03, [0.015, 0.0], 0.0, 0.0),
+        Task::PickTrash => (0.037, [0.015, 0.0], 0.0, 0.0),
         Task::OrganizeToolbox => (0.006, [0.015, 0.0], 0.02, 0.0),
-        Task::Drawer => (0.006, [0.0, 0.006], 0.0, 8f64.to_radians()),
+        Task::Drawer => (0.008, [0.0, 0.006], 0.0, 15f64.to_radians()),
     }
 }
 
@@ -260,6 +260,9 @@ pub fn act(ps: &mut PolicyState, s: &EnvState, noise: PolicyNoise) -> [f64; ACTI
     }
     let r = &s.robot;
     let mut c = Cmd::new(r);
+    if !crate::physics::well_formed(s) {
+        return [0.0; ACTION_DIM];
+    }
     ps.timer = ps.timer.saturating_add(1);
     let job = jobs(s.task).get(usize::from(ps.job)).copied().flatten();
     match job {
@@ -284,7 +287,7 @@ fn pick_place(ps: &mut PolicyState, s: &EnvState, c: &mut Cmd, obj: usize, dest:
     let seen = [o.pos[0] + ps.obj_err[0], o.pos[1] + ps.obj_err[1]];
     let grasp_z = o.pos[2].max(TABLE_TOP + FINGER_TIP_BELOW + 0.004);
     // A can that was standing and now lies: the VLA has no skill for it.
-    let knocked = crate::physics::is_tall(&Body { rot: geom::IDENTITY, ..*o }) && geom::tilt(o.rot) > 1.0;
+    let knocked = crate::physics::is_elongated(o) && geom::tilt(o.rot) > 1.0;
     match ps.phase {
         Phase::Hover => {
             if knocked {
@@ -445,6 +448,10 @@ fn pull_drawer(ps: &mut PolicyState, s: &EnvState, c: &mut Cmd, noise: PolicyNoi
     };
     let pull = drawer_axis_estimate(axis, ps.yaw_err);
     let handle0 = add(closed, scale(axis, d.half[0] + crate::physics::DRAWER_HANDLE_OUT));
+    // Where the policy sees the handle: off by its perception error across
+    // the tray (y) and vertically.
+    let [_, ty, tz] = axes(d.rot);
+    let handle0 = add(handle0, add(scale(ty, ps.obj_err[0]), scale(tz, ps.obj_err[1])));
     // Fingers across the handle bar: along the tray's y axis as the policy sees it.
     let yaw = pull[1].atan2(pull[0]);
     match ps.phase {

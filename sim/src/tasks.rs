@@ -228,7 +228,7 @@ pub fn initial_state(task: Task, variant: Variant, seed: u64) -> EnvState {
                 Variant::SubstitutedObjects => ([0.027, 0.027, 0.068], 0.02),
                 _ => ([0.033, 0.033, 0.06], 0.015),
             };
-            bodies.push(on_table(rng.range(0.5, 0.6), rng.range(-0.18, -0.02), rng.range(-3.14, 3.14), can_half, can_mass));
+            bodies.push(on_table(rng.range(0.5, 0.6), rng.range(-0.18, -0.02), rng.range(-std::f64::consts::PI, std::f64::consts::PI), can_half, can_mass));
             bodies.push(container(rng.range(0.83, 0.88), rng.range(0.18, 0.26), [0.12, 0.12, 0.10], 0.01, 0.01, 1.0));
         }
         Task::OrganizeToolbox => {
@@ -284,27 +284,27 @@ pub fn initial_state(task: Task, variant: Variant, seed: u64) -> EnvState {
 
 /// `contain(container, obj)`: the centre of body `obj` inside body `container`'s box.
 pub fn contains(s: &EnvState, container: usize, obj: usize) -> bool {
-    let (c, o) = (&s.bodies[container], &s.bodies[obj]);
+    let (Some(c), Some(o)) = (s.bodies.get(container), s.bodies.get(obj)) else { return false };
     geom::in_box(c.pos, c.rot, c.half, 0.0, o.pos)
 }
 
 /// `is_holding(gripper, obj)`: grasp flag and TCP inside the box grown 1 cm.
 pub fn is_holding(s: &EnvState, obj: usize) -> bool {
-    let b = &s.bodies[obj];
+    let Some(b) = s.bodies.get(obj) else { return false };
     s.robot.grasp() && geom::in_box(b.pos, b.rot, b.half, 0.01, s.robot.tcp)
 }
 
 pub fn is_upright(s: &EnvState, obj: usize) -> bool {
-    geom::tilt(s.bodies[obj].rot) < 15f64.to_radians()
+    s.bodies.get(obj).is_some_and(|b| geom::tilt(b.rot) < 15f64.to_radians())
 }
 
 pub fn is_lying(s: &EnvState, obj: usize) -> bool {
-    geom::tilt(s.bodies[obj].rot) > 60f64.to_radians()
+    s.bodies.get(obj).is_some_and(|b| geom::tilt(b.rot) > 60f64.to_radians())
 }
 
 /// Hinged: closed below 5 deg, open above 20; Drawer: closed below 1 cm, open above 5.
 pub fn is_closed(s: &EnvState, obj: usize) -> bool {
-    let b = &s.bodies[obj];
+    let Some(b) = s.bodies.get(obj) else { return false };
     match b.role {
         Role::Lid { .. } => b.joint < 5f64.to_radians(),
         _ => b.joint < 0.01,
@@ -312,7 +312,7 @@ pub fn is_closed(s: &EnvState, obj: usize) -> bool {
 }
 
 pub fn is_open(s: &EnvState, obj: usize) -> bool {
-    let b = &s.bodies[obj];
+    let Some(b) = s.bodies.get(obj) else { return false };
     match b.role {
         Role::Lid { .. } => b.joint > 20f64.to_radians(),
         _ => b.joint > 0.05,
@@ -322,6 +322,9 @@ pub fn is_open(s: &EnvState, obj: usize) -> bool {
 /// The task's success test, in the terms of the rwd builtins so that a
 /// success here is a success for the example programs too.
 pub fn success(s: &EnvState) -> bool {
+    if !crate::physics::well_formed(s) {
+        return false;
+    }
     match s.task {
         Task::SortVegetables => {
             contains(s, SORT_GREEN_BOWL, SORT_BROCCOLI)
@@ -344,6 +347,9 @@ pub fn success(s: &EnvState) -> bool {
 pub fn failure_mode(s: &EnvState) -> Option<&'static str> {
     if s.success {
         return None;
+    }
+    if !crate::physics::well_formed(s) {
+        return Some("other");
     }
     let name = match s.task {
         Task::SortVegetables => {

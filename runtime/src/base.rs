@@ -5,12 +5,12 @@
 //! what it would have done in the states the network reached, adds those
 //! pairs and trains again.
 
-use rwd_sim::{ACTION_DIM, BasePolicy, POLICY_OBS_DIM, PolicyNoise, TaskConfig, VecEnv};
+use rwd_sim::{ACTION_DIM, BasePolicy, PolicyNoise, TaskConfig, VecEnv};
 
 use crate::bc::{self, BcConfig, BcReport, Demonstrations};
 use crate::error::RuntimeError;
 use crate::policy_net::PolicyNet;
-use crate::rollout::Outcomes;
+use crate::rollout::{BaseInputs, INPUT_DIM, Outcomes, sim};
 
 /// How to train a base policy.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ pub struct Round {
 
 /// Trains a network that imitates the scripted controller.
 pub fn train(config: &BaseConfig, mut on_round: impl FnMut(&Round)) -> Result<PolicyNet, RuntimeError> {
-    let mut demos = Demonstrations::new(POLICY_OBS_DIM, ACTION_DIM);
+    let mut demos = Demonstrations::new(INPUT_DIM, ACTION_DIM);
     let mut net: Option<PolicyNet> = None;
     for round in 0..=config.dagger_rounds {
         let seed = config.seed.wrapping_add(round as u64 * 7919);
@@ -54,23 +54,24 @@ pub fn train(config: &BaseConfig, mut on_round: impl FnMut(&Round)) -> Result<Po
 /// the expert's action recorded for every state before its episode ends.
 fn rollout(config: &BaseConfig, driver: Option<&PolicyNet>, seed: u64, demos: &mut Demonstrations) -> Result<Outcomes, RuntimeError> {
     let n = config.episodes;
-    let sim = |e: rwd_sim::SimError| RuntimeError::Config { field: "simulator", problem: e.to_string() };
     let mut venv = VecEnv::new(config.task, n, seed);
     let mut expert = BasePolicy::new(&venv, config.noise);
-    let mut obs = vec![0f32; n * POLICY_OBS_DIM];
+    let mut inputs = BaseInputs::new(n);
     let mut labels = vec![0f32; n * ACTION_DIM];
     for _ in 0..venv.horizon() {
-        venv.policy_obs(&mut obs).map_err(sim)?;
+        inputs.fill(&venv)?;
         // The expert acts every step even when it does not drive: its
         // controller state follows the episode, so its labels stay valid.
         expert.act(&venv, &mut labels).map_err(sim)?;
         for env in (0..n).filter(|&e| !venv.done(e)) {
-            demos.push(&obs[env * POLICY_OBS_DIM..(env + 1) * POLICY_OBS_DIM], &labels[env * ACTION_DIM..(env + 1) * ACTION_DIM])?;
+            demos.push(inputs.row(env), &labels[env * ACTION_DIM..(env + 1) * ACTION_DIM])?;
         }
-        match driver {
-            None => venv.step(&labels).map_err(sim)?,
-            Some(net) => venv.step(&net.act(&obs, n)?.0).map_err(sim)?,
-        }
+        let driven = match driver {
+            None => labels.clone(),
+            Some(net) => net.act(inputs.fill(&venv)?, n)?.0,
+        };
+        venv.step(&driven).map_err(sim)?;
+        inputs.executed(&driven);
     }
     Ok(Outcomes::of(&venv))
 }

@@ -7,11 +7,53 @@ use std::collections::BTreeMap;
 use rwd_sim::tasks::failure_mode;
 use rwd_sim::{ACTION_DIM, BasePolicy, POLICY_OBS_DIM, PolicyNoise, TaskConfig, VecEnv};
 
-use crate::bc::Demonstrations;
 use crate::error::RuntimeError;
 use crate::policy_net::PolicyNet;
 
-fn sim(error: rwd_sim::SimError) -> RuntimeError {
+/// A base policy's input: the simulator's policy observation followed by
+/// the action executed at the previous step (zero at the start). The
+/// scripted controller is a state machine; the previous action tells a
+/// memoryless network which phase it is in (approaching and retreating
+/// pass through the same states).
+pub const INPUT_DIM: usize = POLICY_OBS_DIM + ACTION_DIM;
+
+/// The input rows of a batch, kept between steps.
+pub struct BaseInputs {
+    n: usize,
+    rows: Vec<f32>,
+    obs: Vec<f32>,
+    previous: Vec<f32>,
+}
+
+impl BaseInputs {
+    pub fn new(n: usize) -> BaseInputs {
+        BaseInputs { n, rows: vec![0.0; n * INPUT_DIM], obs: vec![0.0; n * POLICY_OBS_DIM], previous: vec![0.0; n * ACTION_DIM] }
+    }
+
+    /// The rows for the current states, `n x INPUT_DIM`.
+    pub fn fill(&mut self, venv: &VecEnv) -> Result<&[f32], RuntimeError> {
+        venv.policy_obs(&mut self.obs).map_err(sim)?;
+        for env in 0..self.n {
+            let row = &mut self.rows[env * INPUT_DIM..(env + 1) * INPUT_DIM];
+            row[..POLICY_OBS_DIM].copy_from_slice(&self.obs[env * POLICY_OBS_DIM..(env + 1) * POLICY_OBS_DIM]);
+            row[POLICY_OBS_DIM..].copy_from_slice(&self.previous[env * ACTION_DIM..(env + 1) * ACTION_DIM]);
+        }
+        Ok(&self.rows)
+    }
+
+    pub fn row(&self, env: usize) -> &[f32] {
+        &self.rows[env * INPUT_DIM..(env + 1) * INPUT_DIM]
+    }
+
+    /// Records what the simulator was told to do (clipped as it clips).
+    pub fn executed(&mut self, actions: &[f32]) {
+        for (p, a) in self.previous.iter_mut().zip(actions) {
+            *p = if a.is_nan() { 0.0 } else { a.clamp(-1.0, 1.0) };
+        }
+    }
+}
+
+pub(crate) fn sim(error: rwd_sim::SimError) -> RuntimeError {
     RuntimeError::Config { field: "simulator", problem: error.to_string() }
 }
 
@@ -40,38 +82,6 @@ impl Outcomes {
     }
 }
 
-/// Rolls out the scripted controller in `episodes` environments and records
-/// (policy observation, expert action) for every step before each episode
-/// ends. Returns the pairs and how the episodes ended.
-pub fn collect_demonstrations(
-    config: TaskConfig,
-    episodes: usize,
-    seed: u64,
-    noise: PolicyNoise,
-    mut on_step: impl FnMut(u32, u32),
-) -> Result<(Demonstrations, Outcomes), RuntimeError> {
-    let mut venv = VecEnv::new(config, episodes, seed);
-    let mut policy = BasePolicy::new(&venv, noise);
-    let mut obs = vec![0f32; episodes * POLICY_OBS_DIM];
-    let mut actions = vec![0f32; episodes * ACTION_DIM];
-    let mut demos = Demonstrations::new(POLICY_OBS_DIM, ACTION_DIM);
-    let horizon = venv.horizon();
-    for step in 0..horizon {
-        venv.policy_obs(&mut obs).map_err(sim)?;
-        policy.act(&venv, &mut actions).map_err(sim)?;
-        for env in 0..episodes {
-            if !venv.done(env) {
-                let o = &obs[env * POLICY_OBS_DIM..(env + 1) * POLICY_OBS_DIM];
-                let a = &actions[env * ACTION_DIM..(env + 1) * ACTION_DIM];
-                demos.push(o, a)?;
-            }
-        }
-        venv.step(&actions).map_err(sim)?;
-        on_step(step + 1, horizon);
-    }
-    Ok((demos, Outcomes::of(&venv)))
-}
-
 /// The scripted controller's outcomes over `episodes` seeded episodes.
 pub fn evaluate_scripted(config: TaskConfig, episodes: usize, seed: u64, noise: PolicyNoise) -> Result<Outcomes, RuntimeError> {
     let mut venv = VecEnv::new(config, episodes, seed);
@@ -88,21 +98,21 @@ pub fn evaluate_scripted(config: TaskConfig, episodes: usize, seed: u64, noise: 
 /// the policy observation, acts every step, and its actions are clipped by
 /// the simulator like any other.
 pub fn evaluate_learned(net: &PolicyNet, config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcomes, RuntimeError> {
-    if net.spec.obs_dim != POLICY_OBS_DIM || net.spec.act_dim != ACTION_DIM {
+    if net.spec.obs_dim != INPUT_DIM || net.spec.act_dim != ACTION_DIM {
         return Err(RuntimeError::Config {
             field: "policy",
             problem: format!(
-                "the network maps {} -> {} values; the simulator's policy observation has {POLICY_OBS_DIM} and its action {ACTION_DIM}",
+                "the network maps {} -> {} values; a base policy maps {INPUT_DIM} (the simulator's policy observation and the previous action) -> {ACTION_DIM}",
                 net.spec.obs_dim, net.spec.act_dim
             ),
         });
     }
     let mut venv = VecEnv::new(config, episodes, seed);
-    let mut obs = vec![0f32; episodes * POLICY_OBS_DIM];
+    let mut inputs = BaseInputs::new(episodes);
     for _ in 0..venv.horizon() {
-        venv.policy_obs(&mut obs).map_err(sim)?;
-        let (actions, _features) = net.act(&obs, episodes)?;
+        let (actions, _features) = net.act(inputs.fill(&venv)?, episodes)?;
         venv.step(&actions).map_err(sim)?;
+        inputs.executed(&actions);
     }
     Ok(Outcomes::of(&venv))
 }

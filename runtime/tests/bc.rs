@@ -92,7 +92,8 @@ fn bad_input_is_an_error_not_a_panic() {
 #[test]
 fn base_policy_rounds_collect_expert_labels_and_fit_them() {
     use rwd_runtime::base::{self, BaseConfig};
-    use rwd_sim::{ACTION_DIM, POLICY_OBS_DIM, PolicyNoise, Task, TaskConfig};
+    use rwd_runtime::INPUT_DIM;
+    use rwd_sim::{ACTION_DIM, PolicyNoise, Task, TaskConfig};
     let config = BaseConfig {
         task: TaskConfig::new(Task::OrganizeToolbox),
         episodes: 8,
@@ -104,7 +105,7 @@ fn base_policy_rounds_collect_expert_labels_and_fit_them() {
     let mut rounds = Vec::new();
     let net = base::train(&config, |r| rounds.push(r.clone())).expect("trains");
     assert_eq!(rounds.len(), 2);
-    assert_eq!(net.spec.obs_dim, POLICY_OBS_DIM);
+    assert_eq!(net.spec.obs_dim, INPUT_DIM);
     assert_eq!(net.spec.act_dim, ACTION_DIM);
     // Round 0 is the expert's: its outcomes are the scripted policy's.
     assert_eq!(rounds[0].outcomes.episodes, 8);
@@ -114,6 +115,6 @@ fn base_policy_rounds_collect_expert_labels_and_fit_them() {
     let last = *rounds[1].report.train_loss.last().expect("epochs");
     assert!(last < first, "imitation loss falls: {first} -> {last}");
     // The features a residual policy would observe.
-    let (_, features) = net.act(&vec![0.0; POLICY_OBS_DIM], 1).expect("acts");
+    let (_, features) = net.act(&vec![0.0; INPUT_DIM], 1).expect("acts");
     assert_eq!(features.len(), 32);
 }

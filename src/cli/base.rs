@@ -118,15 +118,8 @@ mod learned {
     pub fn evaluate(path: &str, config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcome, CliError> {
         let bytes = std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{path}`: {e}")))?;
         let (net, _header) = checkpoint::from_bytes(&bytes, path).map_err(runtime)?;
-        let fail = |e: rwd_sim::SimError| CliError::Failed(e.to_string());
-        let mut venv = VecEnv::new(config, episodes, seed);
-        let mut obs = vec![0f32; episodes * rwd_sim::POLICY_OBS_DIM];
-        for _ in 0..venv.horizon() {
-            venv.policy_obs(&mut obs).map_err(fail)?;
-            let (actions, _) = net.act(&obs, episodes).map_err(runtime)?;
-            venv.step(&actions).map_err(fail)?;
-        }
-        Ok(Outcome::of(&venv))
+        let outcomes = rwd_runtime::evaluate_learned(&net, config, episodes, seed).map_err(runtime)?;
+        Ok(Outcome { episodes: outcomes.episodes, by_label: outcomes.by_label })
     }
 
     /// `rwd train-base --task T --out CKPT [--episodes N] [--rounds R] [--epochs E] [--seed S]`

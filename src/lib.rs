@@ -22,6 +22,7 @@ pub mod source;
 pub mod stdlib;
 pub mod syntax;
 pub mod types;
+pub mod vlm;
 
 use diag::{Code, Diagnostic};
 use source::{FileId, SourceMap};

@@ -1,0 +1,155 @@
+//! The repair loop as a state machine with no IO: feed it each model reply,
+//! it says what to do next (accept a program, ask again with this message,
+//! or give up). The CLI's `rwd generate` drives it over HTTP.
+
+use super::autofix::{Applied, apply_certain};
+use super::extract::{NoProgram, extract};
+use super::prompt::{Message, Role};
+use crate::check::hir::ProgramKind;
+use crate::diag::render::render_json;
+
+/// The name compiled candidates get in diagnostics.
+pub const CANDIDATE_NAME: &str = "candidate.rwd";
+
+/// What happened to one reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// No program in the reply.
+    NoProgram(NoProgram),
+    /// Errors remain after the certain fixes; their codes.
+    Errors { codes: Vec<&'static str>, fixed: usize },
+    /// It compiles, but has no reward.
+    NoReward,
+    /// It compiles (after `fixed` automatic fixes).
+    Accepted { fixed: usize },
+}
+
+/// One round, for progress output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    pub number: u32,
+    pub outcome: Outcome,
+}
+
+impl std::fmt::Display for Round {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "round {}: ", self.number)?;
+        match &self.outcome {
+            Outcome::NoProgram(why) => write!(f, "no program ({why})"),
+            Outcome::Errors { codes, fixed } => write!(f, "{} error(s) ({}) after {fixed} automatic fix(es)", codes.len(), codes.join(", ")),
+            Outcome::NoReward => write!(f, "compiles, but has no reward"),
+            Outcome::Accepted { fixed } => write!(f, "compiles ({fixed} automatic fix(es))"),
+        }
+    }
+}
+
+/// What the driver does next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    /// Done: this program compiles and has a reward.
+    Accept { program: String, fixes: Vec<Applied> },
+    /// Send [`RepairLoop::messages`] again (a repair message was appended).
+    Ask,
+    /// Out of rounds; the reason says what was still wrong.
+    GiveUp { reason: String },
+}
+
+/// The conversation and the round count.
+pub struct RepairLoop {
+    messages: Vec<Message>,
+    max_repairs: u32,
+    rounds: Vec<Round>,
+}
+
+impl RepairLoop {
+    /// `max_repairs`: how many repair requests may follow the first one.
+    pub fn new(initial: Vec<Message>, max_repairs: u32) -> RepairLoop {
+        RepairLoop { messages: initial, max_repairs, rounds: Vec::new() }
+    }
+
+    /// The messages to send now.
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub fn rounds(&self) -> &[Round] {
+        &self.rounds
+    }
+
+    /// Takes the model's reply to [`RepairLoop::messages`].
+    pub fn on_reply(&mut self, reply: &str) -> Next {
+        let number = self.rounds.len() as u32 + 1;
+        let (outcome, repair) = judge(reply);
+        let accepted = match &outcome {
+            Outcome::Accepted { .. } => repair.accepted.clone(),
+            _ => None,
+        };
+        self.rounds.push(Round { number, outcome: outcome.clone() });
+        if let Some((program, fixes)) = accepted {
+            return Next::Accept { program, fixes };
+        }
+        if number > self.max_repairs {
+            return Next::GiveUp { reason: format!("no compiling program after {number} round(s); last: {}", self.rounds[self.rounds.len() - 1]) };
+        }
+        self.messages.push(Message::text(Role::Assistant, reply));
+        self.messages.push(Message::text(Role::User, repair.message));
+        Next::Ask
+    }
+}
+
+/// The verdict on one reply, and the message that asks for a repair.
+struct Verdict {
+    accepted: Option<(String, Vec<Applied>)>,
+    message: String,
+}
+
+fn judge(reply: &str) -> (Outcome, Verdict) {
+    let parses = |code: &str| !crate::compile(CANDIDATE_NAME, code).diagnostics.iter().any(|d| d.code == crate::diag::Code::Syntax);
+    let code = match extract(reply, parses) {
+        Ok(c) => c,
+        Err(why) => {
+            let message = format!(
+                "I could not find an rwd program in your reply: {why}. Reply with the complete program in one ```rwd code block."
+            );
+            return (Outcome::NoProgram(why), Verdict { accepted: None, message });
+        }
+    };
+    let fixed = apply_certain(CANDIDATE_NAME, code);
+    let c = &fixed.compilation;
+    let n = fixed.applied.len();
+    if !c.has_errors() {
+        if !c.programs.iter().any(|p| p.kind == ProgramKind::Reward) {
+            let message = format!(
+                "The program compiles but declares no `reward`. Add a stage-gated `reward NAME for FAILURE {{ ... }}` and reply with the complete program in one ```rwd block.\n\nThe program:\n```rwd\n{}\n```",
+                fixed.text.trim_end()
+            );
+            return (Outcome::NoReward, Verdict { accepted: None, message });
+        }
+        return (Outcome::Accepted { fixed: n }, Verdict { accepted: Some((fixed.text.clone(), fixed.applied.clone())), message: String::new() });
+    }
+    let errors: Vec<_> = c.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+    let mut codes: Vec<&'static str> = errors.iter().map(|d| d.code.as_str()).collect();
+    codes.dedup();
+    (Outcome::Errors { codes, fixed: n }, Verdict { accepted: None, message: repair_message(&fixed.text, &fixed.applied, &render_json(&errors, &c.sources)) })
+}
+
+/// The message that sends the diagnostics back: what was fixed already,
+/// the program as it now is (the spans refer to it), and the errors as JSON
+/// with excerpts and suggested replacements.
+pub fn repair_message(program: &str, applied: &[Applied], diagnostics_json: &str) -> String {
+    let mut out = String::from("Your program does not compile.\n\n");
+    if !applied.is_empty() {
+        out.push_str("I already applied these certain fixes:\n");
+        for a in applied {
+            out.push_str(&format!("- {}: `{}` -> `{}`\n", a.code.as_str(), a.original, a.replacement));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!("The program now (line numbers in the diagnostics refer to it):\n```rwd\n{}\n```\n\n", program.trim_end()));
+    out.push_str(&format!(
+        "The compiler's diagnostics as JSON (`suggestion.replacement` replaces the text at `suggestion.span`; \
+         `certain: false` is a guess):\n```json\n{diagnostics_json}\n```\n\n\
+         Fix every error and reply with the complete corrected program in one ```rwd code block."
+    ));
+    out
+}

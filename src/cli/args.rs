@@ -3,9 +3,11 @@
 use super::CliError;
 
 /// Flags that take a value.
-const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend"];
+const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend",
+    // the model-in-the-loop commands (synth, prompt, generate, corpus)
+    "--descriptor", "--scene", "--image", "--rounds", "--out", "--base-url", "--model", "--api-key", "--timeout", "--retries", "--backoff-ms", "--runs"];
 /// Flags that stand alone.
-const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick", "--compile"];
+const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick", "--compile", "--bench"];
 
 #[derive(Debug, Default)]
 pub struct Args {

@@ -500,3 +500,42 @@ fn endpoint_failures_are_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("RWD_BASE_URL"));
 }
+
+// ------------------------------------------------------------------ corpus
+
+fn corpus_report() -> rwd::vlm::corpus::Report {
+    let mut paths: Vec<_> = std::fs::read_dir(format!("{ROOT}/tests/corpus")).expect("corpus dir").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let mut report = rwd::vlm::corpus::Report::default();
+    for p in paths.iter().filter(|p| p.extension().is_some_and(|x| x == "rwd")) {
+        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let text = std::fs::read_to_string(p).expect("readable");
+        assert!(text.starts_with("// mistake: "), "{name}: the first line says what is wrong");
+        report.files.push((name.clone(), rwd::vlm::corpus::classify(&name, &text)));
+    }
+    report
+}
+
+/// The current numbers: a change in the diagnostics that moves them shows
+/// here (update the numbers when the move is an improvement).
+#[test]
+fn corpus_numbers() {
+    let report = corpus_report();
+    let summary = (report.files.len(), report.as_is(), report.auto_fixed(), report.round_trip());
+    let codes: Vec<(&str, usize)> = report.remaining_codes().into_iter().collect();
+    println!("{}", report.render());
+    assert!(report.files.len() >= 60);
+    assert_eq!(summary, CORPUS_SUMMARY, "{}", report.render());
+    assert_eq!(codes, CORPUS_CODES, "{}", report.render());
+}
+
+/// (programs, compile as is, fixed automatically, need a round trip).
+const CORPUS_SUMMARY: (usize, usize, usize, usize) = (84, 4, 12, 68);
+const CORPUS_CODES: &[(&str, usize)] = &[("E0001", 28), ("E0010", 4), ("E0011", 4), ("E0012", 8), ("E0031", 4), ("E0034", 8), ("E0035", 8), ("E0040", 4)];
+
+#[test]
+fn corpus_cli_prints_the_table() {
+    let (code, stdout, err) = rwd(&["corpus", "tests/corpus", "--bench", "--runs", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("84 programs:") && stdout.contains("median") && stdout.contains("p90"), "{stdout}");
+}

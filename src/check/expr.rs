@@ -357,9 +357,12 @@ impl<'a> Checker<'a> {
             },
             _ => None,
         };
-        if let (Some((unit, others)), Some((sign, v))) = (units, literal) {
+        if let (Some((si, others)), Some((sign, v))) = (units, literal) {
+            let (unit, certain) = likely_unit(want, v).unwrap_or((si, false));
             let text = format!("{sign}{}{unit}", fmt_number(v));
-            diag = diag.with_help(format!("write `{text}` (or the unit you meant: {others})")).with_suggestion(bare.span, text, false);
+            let others = if unit == si { others.to_string() } else { format!("{si}, {others}") };
+            let help = format!("write `{text}` (or the unit you meant: {others})");
+            diag = diag.with_help(help).with_suggestion(bare.span, text, certain);
         } else {
             diag = diag.with_help(format!("give it the dimension {want} ({})", want.unit_symbol()));
         }
@@ -519,4 +522,24 @@ pub fn const_value(e: &TExpr) -> Option<f64> {
         }
         _ => return None,
     })
+}
+
+/// The unit a bare literal of this dimension most likely meant, and whether
+/// that is beyond doubt. A fraction below 1 compared with a length is metres
+/// (0.02 cm or mm is no tabletop distance); a whole number of 5 or more
+/// compared with an angle is degrees (5 rad is almost a full turn); a
+/// fraction up to 2 pi compared with an angle is radians; a fraction below
+/// 10 compared with a time is seconds. A whole length from 1 to 100 is most
+/// likely centimetres, but 1 m is possible: a guess.
+fn likely_unit(want: Dim, v: f64) -> Option<(&'static str, bool)> {
+    let whole = v.fract() == 0.0;
+    match want {
+        Dim::LENGTH if !whole && v < 1.0 => Some(("m", true)),
+        Dim::LENGTH if whole && (1.0..=100.0).contains(&v) => Some(("cm", false)),
+        Dim::ANGLE if whole && (5.0..=360.0).contains(&v) => Some(("deg", true)),
+        Dim::ANGLE if !whole && v <= std::f64::consts::TAU => Some(("rad", true)),
+        Dim::TIME if !whole && v < 10.0 => Some(("s", true)),
+        Dim::TIME if whole && v >= 20.0 => Some(("ms", false)),
+        _ => None,
+    }
 }

@@ -70,6 +70,16 @@ are reserved so that this mistake gets a precise fix.
     done is_holding(g, cube) and cube.pos.z > 5cm   // error
     done is_holding(g, cube) && cube.pos.z > 5cm    // fine";
 
+    PythonSyntax = "E0004", "Python syntax",
+"rwd is not Python. Spellings with exactly one rwd equivalent are reported
+with a certain replacement:
+
+    x ** 2                   // error: write `x * x` (or `pow(x, y)` for plain numbers)
+    if a then 1 elif b ...   // error: write `else if`
+    # a comment              // error: comments are `//`
+
+(`and`, `or`, `not` are E0003; `True`, `False` are E0010.)";
+
     UnknownName = "E0010", "unknown name",
 "A name in an expression is not a `let`, a parameter (of the `fn` or
 `stages` template it is in), an entity of the program's scene or a

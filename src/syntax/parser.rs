@@ -37,7 +37,7 @@ pub fn parse(file: FileId, src: &str) -> (File, Vec<Diagnostic>) {
         let chunk = &src[start..end];
         match RwdGrammar::parse(Rule::file, chunk) {
             Ok(mut pairs) => {
-                let builder = Builder { file, base: start, tokens: &tokens, diags: RefCell::new(Vec::new()), pratt: pratt() };
+                let builder = Builder { file, src, base: start, tokens: &tokens, diags: RefCell::new(Vec::new()), pratt: pratt() };
                 if let Some(file_pair) = pairs.next() {
                     for pair in kids(file_pair) {
                         if pair.as_rule() != Rule::EOI {
@@ -141,6 +141,7 @@ fn pratt() -> PrattParser<Rule> {
             | Op::infix(Rule::op_ge, Assoc::Left))
         .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
         .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
+        .op(Op::infix(Rule::op_pow, Assoc::Right))
         .op(Op::prefix(Rule::op_neg) | Op::prefix(Rule::op_not) | Op::prefix(Rule::op_word_not))
         .op(Op::postfix(Rule::field_access))
 }
@@ -174,7 +175,7 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::expr | Rule::paren | Rule::call | Rule::if_expr | Rule::done_expr => "an expression",
         Rule::op_or | Rule::op_and | Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge | Rule::op_lt
         | Rule::op_gt | Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div | Rule::op_word_and
-        | Rule::op_word_or => "an operator",
+        | Rule::op_word_or | Rule::op_pow => "an operator",
         Rule::op_neg | Rule::op_not | Rule::op_word_not => "an operator",
         Rule::field_access => "`.field`",
         Rule::args => "arguments",
@@ -256,6 +257,100 @@ fn syntax_error(file: FileId, src: &str, tokens: &Tokens, chunk: (usize, usize),
     if let Some(help) = syntax_help(rest, &src[base..found_at]) {
         diag = diag.with_help(help);
     }
+    let positives: &[Rule] = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
+    };
+    let at = Found { src, tokens, chunk_start: base, start: found_at, len, end_of_input: rest.is_empty() };
+    syntax_fix(diag, &at, positives)
+}
+
+/// Where a syntax error was found: the offending token's start and length
+/// (`end_of_input` when the item ran out).
+struct Found<'a> {
+    src: &'a str,
+    tokens: &'a Tokens,
+    chunk_start: usize,
+    start: usize,
+    len: usize,
+    end_of_input: bool,
+}
+
+impl Found<'_> {
+    /// The significant tokens of the chunk before the error.
+    fn tokens_before(&self) -> impl Iterator<Item = (super::lexer::Token, (usize, usize))> + '_ {
+        self.tokens.kinds.iter().copied().zip(self.tokens.spans.iter().copied()).filter(|(_, (s, _))| *s >= self.chunk_start && *s < self.start)
+    }
+
+    fn token_here(&self) -> Option<super::lexer::Token> {
+        let i = self.tokens.spans.partition_point(|&(s, _)| s < self.start);
+        self.tokens.kinds.get(i).copied().filter(|_| self.tokens.spans[i].0 == self.start)
+    }
+}
+
+/// Mistakes with one right spelling get a specific message and a certain
+/// replacement: Python's `elif` and `#` comments (E0004), a space between a
+/// number and its unit, a missing `}` before the next declaration.
+fn syntax_fix(diag: Diagnostic, at: &Found, positives: &[Rule]) -> Diagnostic {
+    use super::lexer::Token;
+    let file = diag.primary.span.file;
+    let here = Span::new(file, at.start, at.start + at.len);
+    let word = &at.src[at.start..at.start + at.len];
+    let rest = &at.src[at.start..];
+    if word == "elif" || word == "elsif" {
+        return Diagnostic::error(Code::PythonSyntax, here, format!("`{word}` is not rwd"))
+            .label("write `else if`")
+            .with_help("`if a then x else if b then y else z`")
+            .with_suggestion(here, "else if", true);
+    }
+    if rest.starts_with('#') {
+        let hash = Span::new(file, at.start, at.start + 1);
+        return Diagnostic::error(Code::PythonSyntax, hash, "`#` does not start a comment in rwd")
+            .label("write `//`")
+            .with_suggestion(hash, "//", true);
+    }
+    let previous = at.tokens_before().last();
+    let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    if matches!(&rest[..name_len], "cm" | "mm" | "m" | "deg" | "rad" | "s" | "ms")
+        && let Some((Token::Number, (_, number_end))) = previous
+    {
+        let gap = Span::new(file, number_end, at.start);
+        return diag.with_suggestion(gap, "", true);
+    }
+    if positives.contains(&Rule::rbrace) {
+        let mut open: Vec<usize> = Vec::new();
+        for (token, (start, _)) in at.tokens_before() {
+            match token {
+                Token::LBrace => open.push(start),
+                Token::RBrace => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        if let (Some(&brace), Some((_, (_, last_end)))) = (open.last(), previous) {
+            let line_start = at.src[..brace].rfind('\n').map_or(0, |i| i + 1);
+            let opener = at.src[line_start..brace].trim();
+            let indent: String = at.src[line_start..brace].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+            // Only a declaration that cannot be inside the open block proves
+            // where the `}` belongs.
+            let certain = at.end_of_input
+                || matches!(
+                    at.token_here(),
+                    Some(Token::Scene | Token::Failure | Token::Reward | Token::Stages | Token::Stage | Token::Penalty | Token::Success | Token::Fn | Token::Check | Token::Use | Token::Let | Token::Term | Token::Include)
+                );
+            if !certain {
+                // Something else may be wrong here (`=` for `==`): keep the plain error.
+                return diag;
+            }
+            let found = if at.end_of_input { "the end of the file".to_string() } else { format!("`{word}`") };
+            let insert = Span::new(file, last_end, last_end);
+            return Diagnostic::error(Code::Syntax, here, format!("missing `}}`: `{opener}` is not closed before {found}"))
+                .label("expected `}` before this")
+                .with_secondary(Span::new(file, brace, brace + 1), "this `{` is not closed")
+                .with_suggestion(insert, format!("\n{indent}}}"), true);
+        }
+    }
     diag
 }
 
@@ -305,6 +400,8 @@ fn kids(pair: Pair<'_, Rule>) -> Kids<'_> {
 
 struct Builder<'t> {
     file: FileId,
+    /// The whole source, to quote operands in suggested replacements.
+    src: &'t str,
     base: usize,
     tokens: &'t Tokens,
     diags: RefCell<Vec<Diagnostic>>,
@@ -600,16 +697,56 @@ impl Builder<'_> {
             })
             .map_infix(|(lhs, ld), op, (rhs, rd)| {
                 let op_span = self.span(&op);
-                let binop = binop(op.as_rule());
                 let span = lhs.span.to(rhs.span);
                 let depth = ld.max(rd);
                 if depth >= MAX_EXPR_DEPTH {
                     self.report_depth(&too_deep, span);
                     return (error_expr(span), 1);
                 }
+                if op.as_rule() == Rule::op_pow {
+                    return (self.power(lhs, op_span, rhs), depth + 2);
+                }
+                let binop = binop(op.as_rule());
                 (Expr { kind: ExprKind::Binary { op: binop, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span }, depth + 1)
             })
             .parse(pair.into_inner());
+        expr
+    }
+
+    /// Python's `a ** b` (E0004): reported with its rwd spelling, `a * a`
+    /// for a small whole exponent (which keeps the dimension right), else
+    /// `pow(a, b)`, and parsed as that so checking goes on.
+    fn power(&self, lhs: Expr, op_span: Span, rhs: Expr) -> Expr {
+        let span = lhs.span.to(rhs.span);
+        let text = |e: &Expr| self.src.get(e.span.start as usize..e.span.end as usize).unwrap_or("").to_string();
+        let (base, exponent) = (text(&lhs), text(&rhs));
+        let atomic = matches!(lhs.kind, ExprKind::Name(_) | ExprKind::Field { .. } | ExprKind::Call { .. } | ExprKind::Number { .. })
+            || (base.starts_with('(') && base.ends_with(')'));
+        let times = match (&rhs.kind, exponent.as_str()) {
+            (ExprKind::Number { unit: None, .. }, "2") => Some(2),
+            (ExprKind::Number { unit: None, .. }, "3") => Some(3),
+            _ => None,
+        };
+        let (replacement, expr) = match times {
+            Some(n) => {
+                let factor = if atomic { base.clone() } else { format!("({base})") };
+                let mut e = lhs.clone();
+                for _ in 1..n {
+                    e = Expr { kind: ExprKind::Binary { op: BinOp::Mul, op_span, lhs: Box::new(e), rhs: Box::new(lhs.clone()) }, span };
+                }
+                (vec![factor; n].join(" * "), e)
+            }
+            None => {
+                let callee = Name { text: "pow".to_string(), span: op_span };
+                (format!("pow({base}, {exponent})"), Expr { kind: ExprKind::Call { callee, args: vec![lhs, rhs] }, span })
+            }
+        };
+        self.error(
+            Diagnostic::error(Code::PythonSyntax, op_span, "`**` is not an rwd operator")
+                .label(format!("write `{replacement}`"))
+                .with_help("rwd has no power operator: multiply, or call `pow(x, y)` (dimensionless x and y)")
+                .with_suggestion(span, replacement, true),
+        );
         expr
     }
 

@@ -390,7 +390,8 @@ fn mistakes_go_back_with_their_diagnostics_and_the_repair_is_accepted() {
         ("misspelled builtin", "penalty far = -1 when distnace(broccoli, green_bowl) > 30cm", &["E0012", "distnace", "\"replacement\": \"distance\""]),
         ("missing unit", "penalty far = -1 when distance(broccoli, green_bowl) > 30", &["E0034", "cm"]),
         ("unknown entity", "penalty moved = -1 when !contain(orange_bowl, carot)", &["E0010", "carot", "\"replacement\": \"carrot\""]),
-        ("float equality", "penalty z = -1 when broccoli.pos.z == 0", &["E0035", "tolerance"]),
+        ("float equality", "penalty z = -1 when broccoli.pos.z == 0", &["E0035", "tolerance", "\"replacement\": \"abs(broccoli.pos.z) < 1mm\""]),
+        ("assignment without let", "holding = is_holding(gripper, broccoli)", &["E0001", "let holding"]),
     ];
     for (what, line, wanted) in cases {
         let server = Server::start(vec![Reply::Model(with(line)), Reply::Model(good())]);
@@ -426,14 +427,40 @@ reward recover for misplaced {
         )
         .into_boxed_str(),
     );
-    let server = Server::start(vec![Reply::Model(broken), Reply::Model(good())]);
-    let (code, _, err) = generate(&server.url, &[]);
+    // The diagnostic names the open `{` and the declaration it runs into.
+    let code_only = broken.split("```rwd\n").nth(1).and_then(|r| r.split("```").next()).unwrap_or("");
+    let c = rwd::compile("m.rwd", code_only);
+    let d = c.diagnostics.iter().find(|d| d.is_error()).expect("an error");
+    assert_eq!(d.message, "missing `}`: `stage carry` is not closed before `success`");
+    assert_eq!(c.sources.get(d.secondary[0].span.file).slice(d.secondary[0].span), "{");
+    // It is certain where the `}` goes, so no round trip is needed.
+    let server = Server::start(vec![Reply::Model(broken)]);
+    let (code, text, err) = generate(&server.url, &[]);
     assert_eq!(code, 0, "{err}");
+    assert!(text.is_some_and(|t| t.contains("done contain(green_bowl, broccoli)\n    }\n    success")), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn the_image_and_the_environment_reach_the_endpoint() {
+    let png = std::env::temp_dir().join(format!("rwd-gen-{}.png", std::process::id()));
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\nimage").expect("write png");
+    let server = Server::start(vec![Reply::Model(good())]);
+    let out = Command::new(env!("CARGO_BIN_EXE_rwd"))
+        .args(["generate", "--scene", "examples/sort_vegetables.rwd", "--descriptor", "docs/descriptors/misplaced_broccoli.json"])
+        .args(["--image", &png.to_string_lossy()])
+        .env("RWD_BASE_URL", &server.url)
+        .env("RWD_MODEL", "env-model")
+        .current_dir(ROOT)
+        .output()
+        .expect("run");
+    let _ = std::fs::remove_file(&png);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reward recover for misplaced"));
     let requests = server.requests();
-    // Either fixed automatically, or sent back naming the missing `}`.
-    if requests.len() == 2 {
-        assert!(last_user_text(&requests[1]).contains("`}`"), "{}", last_user_text(&requests[1]));
-    }
+    assert_eq!(requests[0]["model"], "env-model");
+    let parts = requests[0]["messages"][1]["content"].as_array().expect("parts");
+    assert!(parts[1]["image_url"]["url"].as_str().is_some_and(|u| u.starts_with("data:image/png;base64,iVBORw0KGg")));
 }
 
 #[test]

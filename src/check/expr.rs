@@ -220,11 +220,14 @@ impl<'a> Checker<'a> {
                 (Ty::Bool, Ty::Bool) => Ty::Bool,
                 (Ty::Scalar(_), Ty::Scalar(_)) | (Ty::Vec3(_), Ty::Vec3(_)) => {
                     let fix = if op == BinOp::Eq { "abs(a - b) < tolerance" } else { "abs(a - b) > tolerance" };
-                    self.error(
-                        Diagnostic::error(Code::FloatEquality, op_span, format!("`{sym}` compares real numbers exactly"))
-                            .label("measured values are almost never exactly equal")
-                            .with_help(format!("compare with a tolerance: `{fix}`")),
-                    );
+                    let mut diag = Diagnostic::error(Code::FloatEquality, op_span, format!("`{sym}` compares real numbers exactly"))
+                        .label("measured values are almost never exactly equal")
+                        .with_help(format!("compare with a tolerance: `{fix}`"));
+                    if let Some(text) = self.tolerance_comparison(op, lhs, rhs) {
+                        // The tolerance is a guess: the model or person picks it.
+                        diag = diag.with_suggestion(lhs.span.to(rhs.span), text, false);
+                    }
+                    self.error(diag);
                     Ty::Bool
                 }
                 (l, r) => {
@@ -335,6 +338,36 @@ impl<'a> Checker<'a> {
                 .with_secondary(lhs.span, format!("{a} ({})", or_none(a))),
         );
         a
+    }
+
+    /// `a == b` rewritten with a tolerance of the operands' dimension:
+    /// `abs(a - b) < 1mm`, `distance(a, b) < 1mm` for positions, or
+    /// `abs(a) < 1mm` against the literal 0. `None` when the operands'
+    /// text is unknown or the dimension has no natural tolerance.
+    fn tolerance_comparison(&self, op: BinOp, lhs: &TExpr, rhs: &TExpr) -> Option<String> {
+        let (a, b) = (self.source_text(lhs.span)?, self.source_text(rhs.span)?);
+        let (dim, vector) = match (lhs.ty, rhs.ty) {
+            (Ty::Scalar(d), _) if !is_zero_literal_t(lhs) => (d, false),
+            (_, Ty::Scalar(d)) => (d, false),
+            (Ty::Vec3(d), _) => (d, true),
+            _ => return None,
+        };
+        let tol = match dim {
+            Dim::LENGTH => "1mm",
+            Dim::ANGLE => "1deg",
+            Dim::TIME => "1ms",
+            Dim::NONE => "0.001",
+            _ => return None,
+        };
+        let cmp = if op == BinOp::Eq { "<" } else { ">" };
+        let measure = match (vector, is_zero_literal_t(lhs), is_zero_literal_t(rhs)) {
+            (true, _, _) if dim == Dim::LENGTH => format!("distance({a}, {b})"),
+            (true, _, _) => format!("norm({a} - {b})"),
+            (false, _, true) => format!("abs({a})"),
+            (false, true, _) => format!("abs({b})"),
+            (false, false, false) => format!("abs({a} - {b})"),
+        };
+        Some(format!("{measure} {cmp} {tol}"))
     }
 
     /// E0034 with a suggested unit for a bare number that needs one.
@@ -542,4 +575,9 @@ fn likely_unit(want: Dim, v: f64) -> Option<(&'static str, bool)> {
         Dim::TIME if whole && v >= 20.0 => Some(("ms", false)),
         _ => None,
     }
+}
+
+/// The unsigned literal `0` (which fits any dimension).
+fn is_zero_literal_t(e: &TExpr) -> bool {
+    matches!(e.kind, TKind::Number(v) if v == 0.0)
 }

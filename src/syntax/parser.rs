@@ -317,6 +317,17 @@ fn syntax_fix(diag: Diagnostic, at: &Found, positives: &[Rule]) -> Diagnostic {
         let gap = Span::new(file, number_end, at.start);
         return diag.with_suggestion(gap, "", true);
     }
+    // `x = value` where a declaration must start: Python's assignment. In a
+    // reward it may also have been a `term`, so the fix is a guess.
+    let after_name = rest[name_len..].trim_start();
+    if name_len > 0 && positives.contains(&Rule::let_decl) && after_name.starts_with('=') && !after_name.starts_with("==") {
+        let name = &rest[..name_len];
+        let span = Span::new(file, at.start, at.start + name_len);
+        return Diagnostic::error(Code::Syntax, span, format!("`{name} = ...` is not a declaration"))
+            .label(format!("write `let {name} = ...`"))
+            .with_help("bindings are written `let name = value` (a number added to the reward is `term name = value`)")
+            .with_suggestion(Span::new(file, at.start, at.start), "let ", false);
+    }
     if positives.contains(&Rule::rbrace) {
         let mut open: Vec<usize> = Vec::new();
         for (token, (start, _)) in at.tokens_before() {

@@ -153,3 +153,56 @@ pub fn repair_message(program: &str, applied: &[Applied], diagnostics_json: &str
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "```rwd\nuse stages\nscene s { g: Gripper  c: Object  b: Object }\nreward r on s {\n    include pick_up(g, c)\n    include place_in(g, c, b)\n}\n```";
+
+    fn start(max: u32) -> RepairLoop {
+        RepairLoop::new(vec![Message::text(Role::User, "write it")], max)
+    }
+
+    #[test]
+    fn a_good_reply_is_accepted_at_once() {
+        let mut l = start(2);
+        assert!(matches!(l.on_reply(GOOD), Next::Accept { .. }));
+        assert_eq!(l.messages().len(), 1);
+        assert_eq!(l.rounds()[0].outcome, Outcome::Accepted { fixed: 0 });
+    }
+
+    #[test]
+    fn errors_ask_again_with_the_diagnostics_then_give_up() {
+        let mut l = start(1);
+        let bad = GOOD.replace("pick_up(g, c)", "pick_up(g, cc)");
+        assert_eq!(l.on_reply(&bad), Next::Ask);
+        let repair = l.messages().last().map(Message::plain_text).unwrap_or_default();
+        assert!(repair.contains("\"code\": \"E0010\"") && repair.contains("\"replacement\": \"c\""), "{repair}");
+        assert_eq!(l.messages()[1].role, Role::Assistant);
+        match l.on_reply("no idea") {
+            Next::GiveUp { reason } => assert!(reason.contains("after 2 round(s)") && reason.contains("no program"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn certain_fixes_are_applied_and_reported() {
+        let mut l = start(0);
+        let python = GOOD.replace("include place_in(g, c, b)", "include place_in(g, c, b)\n    success when True and done(release)");
+        match l.on_reply(&python) {
+            Next::Accept { program, fixes } => {
+                assert!(program.contains("success when true && done(release)"));
+                assert_eq!(fixes.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_program_without_a_reward_is_sent_back() {
+        let mut l = start(1);
+        assert_eq!(l.on_reply("```rwd\nscene s { g: Gripper }\nfailure f = g.grasp\n```"), Next::Ask);
+        assert_eq!(l.rounds()[0].outcome, Outcome::NoReward);
+    }
+}

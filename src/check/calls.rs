@@ -34,11 +34,15 @@ impl<'a> Checker<'a> {
         }
         let mut diag = Diagnostic::error(Code::UnknownFunction, callee.span, format!("unknown function `{}`", callee.text)).label("not a builtin or `fn`");
         let candidates: Vec<String> = builtins::names().map(String::from).chain(self.fn_names().map(String::from)).collect();
-        if let Some(best) = suggest::closest(&callee.text, candidates.iter().map(String::as_str)) {
+        if let Some(module) = crate::stdlib::module_defining(&callee.text) {
+            // The exact name is a stdlib function: the missing `use` is the
+            // one fix, inserted at the top of the file.
+            let top = Span::new(callee.span.file, 0, 0);
+            diag = diag
+                .with_help(format!("`{}` is in the stdlib: add `use {module}` at the top of the file", callee.text))
+                .with_suggestion(top, format!("use {module}\n"), true);
+        } else if let Some(best) = suggest::closest(&callee.text, candidates.iter().map(String::as_str)) {
             diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(callee.span, best, false);
-        } else if crate::stdlib::module_defining(&callee.text).is_some() {
-            let module = crate::stdlib::module_defining(&callee.text).unwrap_or_default();
-            diag = diag.with_help(format!("`{}` is in the stdlib: add `use {module}` at the top of the file", callee.text));
         }
         self.error(diag);
         TExpr::error(span)

@@ -130,7 +130,9 @@ impl<'a> Checker<'a> {
             _ => Vec::new(),
         };
         let all: Vec<&str> = candidates.iter().copied().chain(owned_props.iter().map(String::as_str)).collect();
-        if let Some(best) = suggest::closest(f, all.iter().copied()) {
+        if let Some(&(_, short)) = FIELD_SYNONYMS.iter().find(|(long, short)| *long == f && all.contains(short)) {
+            diag = diag.with_help(format!("the field is called `{short}`")).with_suggestion(field.span, short, true);
+        } else if let Some(best) = suggest::closest(f, all.iter().copied()) {
             diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(field.span, best, false);
         } else {
             diag = diag.with_help(format!("{} has: {}", base.ty, all.join(", ")));
@@ -581,3 +583,18 @@ fn likely_unit(want: Dim, v: f64) -> Option<(&'static str, bool)> {
 fn is_zero_literal_t(e: &TExpr) -> bool {
     matches!(e.kind, TKind::Number(v) if v == 0.0)
 }
+
+/// Field names models write for the ones rwd has: the same field under its
+/// long name, so the replacement is certain (when the value has that field).
+const FIELD_SYNONYMS: &[(&str, &str)] = &[
+    ("position", "pos"),
+    ("location", "pos"),
+    ("orientation", "rot"),
+    ("rotation", "rot"),
+    ("quaternion", "rot"),
+    ("quat", "rot"),
+    ("velocity", "vel"),
+    ("linear_velocity", "vel"),
+    ("half_extents", "half"),
+    ("half_size", "half"),
+];

@@ -90,12 +90,14 @@ scene-level property. The diagnostic suggests the closest known name.
 "The value has no such field. Entity fields depend on the entity kind (see
 `docs/language.md`, \"Entity kinds\"); vectors have `.x`, `.y`, `.z`.
 
-    gripper.position   // error: did you mean `pos`?";
+    gripper.position   // error: the field is called `pos` (a certain fix)
+    gripper.pso        // error: did you mean `pos`? (a guess)";
 
     UnknownFunction = "E0012", "unknown function",
 "The callee is neither a builtin nor a function defined with `fn` (in this
 file or a module brought in with `use`). The diagnostic suggests the closest
-name. Shaping helpers such as `reach` live in the stdlib: add `use shaping`.";
+name. Shaping helpers such as `reach` live in the stdlib: the diagnostic then
+suggests inserting `use shaping` at the top of the file (a certain fix).";
 
     UnknownKind = "E0013", "unknown entity kind",
 "Scene entities have one of the kinds Gripper, Object, Drawer, Hinged, Site.";

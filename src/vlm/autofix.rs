@@ -43,7 +43,10 @@ pub fn apply_certain(name: &str, text: &str) -> Fixed {
             break;
         }
         // Apply from the end so earlier offsets stay valid; skip overlaps.
-        edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        // Several diagnostics may ask for the same edit (`use shaping` for
+        // each stdlib call): make it once.
+        edits.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1 && a.2 == b.2);
         let mut limit = usize::MAX;
         let mut changed = false;
         for (start, end, replacement, code) in edits {
@@ -78,6 +81,14 @@ mod tests {
         assert!(!fixed.compilation.has_errors(), "{}", fixed.text);
         assert_eq!(fixed.text, "scene s { g: Gripper  c: Object }\nfailure f = ! g.grasp && true || false\n");
         assert_eq!(fixed.applied.len(), 5);
+    }
+
+    #[test]
+    fn one_missing_use_is_inserted_once() {
+        let src = "scene s { g: Gripper  c: Object }\ncheck k {\n    a = reach(distance(g, c), 5)\n    b = ramp(g.opening, 0, 1)\n}\n";
+        let fixed = apply_certain("f.rwd", src);
+        assert!(!fixed.compilation.has_errors(), "{}", fixed.text);
+        assert_eq!(fixed.text.matches("use shaping").count(), 1, "{}", fixed.text);
     }
 
     #[test]

@@ -343,13 +343,16 @@ fn syntax_fix(diag: Diagnostic, at: &Found, positives: &[Rule]) -> Diagnostic {
             let line_start = at.src[..brace].rfind('\n').map_or(0, |i| i + 1);
             let opener = at.src[line_start..brace].trim();
             let indent: String = at.src[line_start..brace].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
-            // Only a declaration that cannot be inside the open block proves
-            // where the `}` belongs.
-            let certain = at.end_of_input
+            // Only a declaration that cannot be inside the open block, in a
+            // file with more `{` than `}`, proves where the `}` belongs (with
+            // balanced braces, a `let` inside a stage is the mistake).
+            let count = |t: Token| at.tokens.kinds.iter().filter(|k| **k == t).count();
+            let unbalanced = count(Token::LBrace) > count(Token::RBrace);
+            let certain = unbalanced && (at.end_of_input
                 || matches!(
                     at.token_here(),
                     Some(Token::Scene | Token::Failure | Token::Reward | Token::Stages | Token::Stage | Token::Penalty | Token::Success | Token::Fn | Token::Check | Token::Use | Token::Let | Token::Term | Token::Include)
-                );
+                ));
             if !certain {
                 // Something else may be wrong here (`=` for `==`): keep the plain error.
                 return diag;
@@ -384,6 +387,7 @@ fn syntax_help(rest: &str, before: &str) -> Option<&'static str> {
         "cm" | "mm" | "m" | "deg" | "rad" | "s" | "ms" => Some("a unit is written right after its number, without a space: `2cm`"),
         "elif" | "elsif" => Some("write `if a then x else if b then y else z`"),
         "return" => Some(RETURN_HELP),
+        "let" => Some("`let` goes directly inside a `reward` or `check`, before it is used: not inside a stage, not at the top level"),
         _ if previous == "return" => Some(RETURN_HELP),
         _ if rest.starts_with('=') && !rest.starts_with("==") => Some("to compare, write `==`; bindings are `let name = value`"),
         _ if rest.starts_with(':') => Some("types are written only on `fn` parameters and scene entries"),

@@ -91,7 +91,8 @@ fn schema_and_serde_type_agree_on_the_samples_and_their_mutations() {
         assert_eq!(rwd::vlm::descriptor::Descriptor::from_json(&d.to_json_pretty()).ok(), Some(d));
 
         // Each mutation: both reject, or both accept.
-        let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut Value)>;
+        let mutations: Vec<(&str, Mutation)> = vec![
             ("unknown key", Box::new(|v: &mut Value| v["colour"] = "red".into())),
             ("bad failure", Box::new(|v: &mut Value| v["failure"] = "exploded".into())),
             ("no relation", Box::new(|v: &mut Value| drop(v.as_object_mut().map(|o| o.remove("relation"))))),

@@ -35,7 +35,7 @@ pub fn check(user: &[Item], modules: &[Module<'_>]) -> (Checked, Vec<Diagnostic>
 
 /// [`check`], with the source text of each file (indexed by `FileId`) so
 /// that suggested replacements can quote the operands they rewrite.
-pub fn check_with_text<'t>(user: &[Item], modules: &[Module<'_>], texts: &[&'t str]) -> (Checked, Vec<Diagnostic>) {
+pub fn check_with_text(user: &[Item], modules: &[Module<'_>], texts: &[&str]) -> (Checked, Vec<Diagnostic>) {
     let mut cx = Checker { texts: texts.iter().map(|t| t.to_string()).collect(), ..Checker::default() };
     let all_items: Vec<&Item> = modules.iter().flat_map(|m| m.items.iter()).chain(user.iter()).collect();
     cx.collect_globals(&all_items);

@@ -66,7 +66,7 @@ fn looks_like_rwd(text: &str) -> bool {
 /// preferred; among those, the first that `parses` accepts, else the largest.
 /// Without fences, the text from the first line that starts an rwd item to
 /// the last line that closes one (prose before and after dropped).
-pub fn extract<'a>(reply: &'a str, parses: impl Fn(&str) -> bool) -> Result<&'a str, NoProgram> {
+pub fn extract(reply: &str, parses: impl Fn(&str) -> bool) -> Result<&str, NoProgram> {
     if reply.trim().is_empty() {
         return Err(NoProgram::Empty);
     }

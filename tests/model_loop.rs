@@ -374,6 +374,16 @@ fn a_correct_reply_is_accepted_in_one_round() {
 }
 
 #[test]
+fn a_reply_without_the_scene_gets_the_one_it_was_given() {
+    let reply = "```rwd\nuse stages\n\nfailure misplaced = !contain(green_bowl, broccoli)\nreward recover for misplaced {\n    include pick_up(gripper, broccoli)\n    include place_in(gripper, broccoli, green_bowl)\n}\n```";
+    let server = Server::start(vec![Reply::Model(reply)]);
+    let (code, text, err) = generate(&server.url, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.is_some_and(|t| t.contains("scene vegetable_table {") && t.contains("// the table-top slab")), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
 fn python_isms_are_fixed_without_a_round_trip() {
     let server = Server::start(vec![Reply::Model(with("success when done(release) and True or not False"))]);
     let (code, text, err) = generate(&server.url, &[]);

@@ -46,7 +46,9 @@ pub fn client(args: &Args) -> Result<ChatClient, CliError> {
 pub fn run(args: &Args) -> CliResult {
     let rounds: u32 = number(args, "--rounds", 3)?;
     let client = client(args)?;
-    let mut repair = RepairLoop::new(messages(args)?, rounds);
+    let scene_path = args.value("--scene").ok_or_else(|| CliError::Usage("needs `--scene S.rwd`".into()))?;
+    let scene = super::synth::scene(scene_path)?;
+    let mut repair = RepairLoop::new(messages(args)?, rounds).with_scene(&scene.source);
     eprintln!("asking {} at {} (up to {} repair round(s))", client.model, client.url(), rounds);
     loop {
         let started = Instant::now();

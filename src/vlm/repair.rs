@@ -59,12 +59,22 @@ pub struct RepairLoop {
     messages: Vec<Message>,
     max_repairs: u32,
     rounds: Vec<Round>,
+    /// The scene declaration the model was given: added to a program that
+    /// leaves it out (models often answer with the failure and reward only).
+    scene: Option<String>,
 }
 
 impl RepairLoop {
     /// `max_repairs`: how many repair requests may follow the first one.
     pub fn new(initial: Vec<Message>, max_repairs: u32) -> RepairLoop {
-        RepairLoop { messages: initial, max_repairs, rounds: Vec::new() }
+        RepairLoop { messages: initial, max_repairs, rounds: Vec::new(), scene: None }
+    }
+
+    /// Programs that declare no scene get this one (the declaration the
+    /// prompt showed), before they are compiled.
+    pub fn with_scene(mut self, declaration: &str) -> RepairLoop {
+        self.scene = Some(declaration.to_string());
+        self
     }
 
     /// The messages to send now.
@@ -79,7 +89,7 @@ impl RepairLoop {
     /// Takes the model's reply to [`RepairLoop::messages`].
     pub fn on_reply(&mut self, reply: &str) -> Next {
         let number = self.rounds.len() as u32 + 1;
-        let (outcome, repair) = judge(reply);
+        let (outcome, repair) = judge(reply, self.scene.as_deref());
         let accepted = match &outcome {
             Outcome::Accepted { .. } => repair.accepted.clone(),
             _ => None,
@@ -103,7 +113,29 @@ struct Verdict {
     message: String,
 }
 
-fn judge(reply: &str) -> (Outcome, Verdict) {
+/// `code` with `scene` put after its `use` lines, when it declares no scene.
+fn with_scene(code: &str, scene: Option<&str>) -> String {
+    let Some(scene) = scene else { return code.to_string() };
+    let (file, _) = crate::syntax::parser::parse(crate::source::FileId(0), code);
+    if file.items.iter().any(|i| matches!(i, crate::syntax::ast::Item::Scene(_))) {
+        return code.to_string();
+    }
+    // After the leading `use` lines and comments, so the program reads in order.
+    let mut at = 0;
+    for line in code.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with("//") || t.starts_with("use ") {
+            at += line.len();
+        } else {
+            break;
+        }
+    }
+    let (head, tail) = code.split_at(at);
+    let sep = if head.is_empty() || head.ends_with('\n') { "" } else { "\n" };
+    format!("{head}{sep}{}\n\n{tail}", scene.trim_end())
+}
+
+fn judge(reply: &str, scene: Option<&str>) -> (Outcome, Verdict) {
     let parses = |code: &str| !crate::compile(CANDIDATE_NAME, code).diagnostics.iter().any(|d| d.code == crate::diag::Code::Syntax);
     let code = match extract(reply, parses) {
         Ok(c) => c,
@@ -114,7 +146,8 @@ fn judge(reply: &str) -> (Outcome, Verdict) {
             return (Outcome::NoProgram(why), Verdict { accepted: None, message });
         }
     };
-    let fixed = apply_certain(CANDIDATE_NAME, code);
+    let code = with_scene(code, scene);
+    let fixed = apply_certain(CANDIDATE_NAME, &code);
     let c = &fixed.compilation;
     let n = fixed.applied.len();
     if !c.has_errors() {
@@ -194,6 +227,18 @@ mod tests {
             Next::Accept { program, fixes } => {
                 assert!(program.contains("success when true && done(release)"));
                 assert_eq!(fixes.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_program_without_its_scene_gets_the_given_one() {
+        let mut l = start(0).with_scene("scene s { g: Gripper  c: Object  b: Object }");
+        let no_scene = GOOD.replace("scene s { g: Gripper  c: Object  b: Object }\n", "");
+        match l.on_reply(&no_scene) {
+            Next::Accept { program, .. } => {
+                assert!(program.starts_with("use stages\nscene s { g: Gripper  c: Object  b: Object }\n\nreward r on s"), "{program}");
             }
             other => panic!("{other:?}"),
         }

@@ -150,6 +150,9 @@ impl<'a> Checker<'a> {
             );
             return TExpr::error(span);
         }
+        if scope.stages_incomplete && !scope.stages.contains(&stage.text) {
+            return TExpr::error(span); // a stage of an include that failed (already reported)
+        }
         match scope.stages.iter().position(|s| *s == stage.text) {
             Some(i) => TExpr { kind: TKind::Done(i as u32), ty: Ty::Bool, span },
             None => {

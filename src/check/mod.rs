@@ -117,11 +117,14 @@ pub(crate) struct Scope {
     pub stages: Vec<String>,
     /// Whether `done(S)` may appear here.
     pub allow_done: bool,
+    /// An `include` failed, so `stages` lacks its stages: an unknown stage
+    /// name is then most likely one of those and is not reported again.
+    pub stages_incomplete: bool,
 }
 
 impl Scope {
     pub fn new(scene: Option<usize>) -> Scope {
-        Scope { scene, locals: Vec::new(), next_local: 0, stages: Vec::new(), allow_done: false }
+        Scope { scene, locals: Vec::new(), next_local: 0, stages: Vec::new(), allow_done: false, stages_incomplete: false }
     }
 
     pub fn bind(&mut self, name: &str, ty: Ty) -> LocalId {

@@ -477,10 +477,15 @@ fn the_image_and_the_environment_reach_the_endpoint() {
 #[test]
 fn no_program_is_asked_again_and_giving_up_is_an_error() {
     let server = Server::start(vec![Reply::Model("I'm sorry, I cannot help with robots."), Reply::Model(good())]);
-    let (code, _, err) = generate(&server.url, &[]);
+    let transcript = std::env::temp_dir().join(format!("rwd-transcript-{}.json", std::process::id()));
+    let (code, _, err) = generate(&server.url, &["--transcript", &transcript.to_string_lossy()]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("round 1: no program"), "{err}");
     assert!(last_user_text(&server.requests()[1]).contains("could not find an rwd program"));
+    let conversation: Value = serde_json::from_str(&std::fs::read_to_string(&transcript).unwrap_or_default()).expect("transcript is JSON");
+    let _ = std::fs::remove_file(&transcript);
+    let roles: Vec<&str> = conversation.as_array().map(|m| m.iter().filter_map(|m| m["role"].as_str()).collect()).unwrap_or_default();
+    assert_eq!(roles, ["system", "user", "assistant", "user", "assistant"]);
 
     let server = Server::start(vec![Reply::Model("No."), Reply::Model("```rwd\n```")]);
     let (code, text, err) = generate(&server.url, &["--rounds", "1"]);

@@ -315,11 +315,16 @@ impl<'a> Checker<'a> {
                     self.expect_bool(&c, "a `hold` condition");
                     match scope.stages.iter().position(|n| *n == target.text) {
                         Some(t) if t < index => hold = Some((c, t as u32)),
-                        Some(_) => self.error(
-                            Diagnostic::error(Code::HoldTarget, target.span, format!("`hold ... else {}` must name an earlier stage", target.text))
+                        Some(_) => {
+                            let mut diag = Diagnostic::error(Code::HoldTarget, target.span, format!("`hold ... else {}` must name an earlier stage", target.text))
                                 .label(if target.text == s.name.text { "this is the stage itself" } else { "this stage comes later" })
-                                .with_help("a failed hold sends the reward machine back to a stage before this one"),
-                        ),
+                                .with_help("a failed hold sends the reward machine back to a stage before this one");
+                            // The stage just before is the usual target (re-grasp after a drop); a guess.
+                            if let Some(previous) = index.checked_sub(1).and_then(|i| scope.stages.get(i)) {
+                                diag = diag.with_suggestion(target.span, previous.clone(), false);
+                            }
+                            self.error(diag);
+                        }
                         None if scope.stages_incomplete => {} // a stage of the failed include
                         None => {
                             let earlier: Vec<&str> = scope.stages[..index.min(scope.stages.len())].iter().map(String::as_str).collect();

@@ -5,7 +5,7 @@ use super::CliError;
 /// Flags that take a value.
 const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend",
     // the model-in-the-loop commands (synth, prompt, generate, corpus)
-    "--descriptor", "--scene", "--image", "--rounds", "--out", "--base-url", "--model", "--api-key", "--timeout", "--retries", "--backoff-ms", "--runs"];
+    "--descriptor", "--scene", "--image", "--rounds", "--out", "--base-url", "--model", "--api-key", "--timeout", "--retries", "--backoff-ms", "--runs", "--transcript"];
 /// Flags that stand alone.
 const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick", "--compile", "--bench"];
 

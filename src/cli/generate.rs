@@ -43,6 +43,16 @@ pub fn client(args: &Args) -> Result<ChatClient, CliError> {
     })
 }
 
+/// With `--transcript FILE`: the whole conversation (every request's
+/// messages and the last reply) as JSON, for looking at what the model saw.
+fn write_transcript(args: &Args, messages: &[rwd::vlm::prompt::Message], last_reply: &str) -> Result<(), CliError> {
+    let Some(path) = args.value("--transcript") else { return Ok(()) };
+    let mut all = messages.to_vec();
+    all.push(rwd::vlm::prompt::Message::text(rwd::vlm::prompt::Role::Assistant, last_reply));
+    let text = serde_json::to_string_pretty(&all).map_err(|e| CliError::Failed(e.to_string()))?;
+    super::files::write_atomic(path, &text)
+}
+
 pub fn run(args: &Args) -> CliResult {
     let rounds: u32 = number(args, "--rounds", 3)?;
     let client = client(args)?;
@@ -58,6 +68,9 @@ pub fn run(args: &Args) -> CliResult {
         let next = repair.on_reply(&reply);
         if let Some(round) = repair.rounds().last() {
             eprintln!("{round} [{:.1} s]", started.elapsed().as_secs_f64());
+        }
+        if !matches!(next, Next::Ask) {
+            write_transcript(args, repair.messages(), &reply)?;
         }
         match next {
             Next::Ask => continue,

@@ -40,6 +40,7 @@ usage:
                                                  the request for a model (json: chat-completions body)
   rwd generate --scene S.rwd --descriptor D.json [--image PNG] [--rounds N] [--out FILE]
                [--base-url URL] [--model M] [--api-key K] [--timeout S] [--retries N]
+               [--backoff-ms MS] [--transcript FILE]
                                                  ask a model, repair with diagnostics until it compiles
   rwd corpus DIR [--bench] [--runs N]            how model-style programs fare; compile latency
 

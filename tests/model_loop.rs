@@ -260,6 +260,7 @@ fn serve(stream: TcpStream, reply: &Reply, seen: &Mutex<Vec<Value>>) -> std::io:
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut length = 0usize;
+    let mut authorization = String::new();
     let mut first = String::new();
     reader.read_line(&mut first)?;
     assert!(first.starts_with("POST /v1/chat/completions "), "request line: {first}");
@@ -270,17 +271,21 @@ fn serve(stream: TcpStream, reply: &Reply, seen: &Mutex<Vec<Value>>) -> std::io:
         if line.is_empty() {
             break;
         }
-        if let Some((k, v)) = line.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            length = v.trim().parse().unwrap_or(0);
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap_or(0);
+            } else if k.eq_ignore_ascii_case("authorization") {
+                authorization = v.trim().to_string();
+            }
         }
     }
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body)?;
-    if let Ok(v) = serde_json::from_slice(&body)
+    // The body as sent, plus the Authorization header under a key of our own.
+    if let Ok(mut v) = serde_json::from_slice::<Value>(&body)
         && let Ok(mut s) = seen.lock()
     {
+        v["_authorization"] = authorization.into();
         s.push(v);
     }
     let (status, text) = match reply {
@@ -370,6 +375,8 @@ fn a_correct_reply_is_accepted_in_one_round() {
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0]["model"], "test-model");
+    assert_eq!(requests[0]["_authorization"], "Bearer sk-test");
+    assert_eq!(requests[0]["temperature"], 0.0);
     assert!(last_user_text(&requests[0]).contains("misplaced_object"));
 }
 
@@ -462,6 +469,7 @@ fn the_image_and_the_environment_reach_the_endpoint() {
         .args(["--image", &png.to_string_lossy()])
         .env("RWD_BASE_URL", &server.url)
         .env("RWD_MODEL", "env-model")
+        .env_remove("OPENAI_API_KEY")
         .current_dir(ROOT)
         .output()
         .expect("run");
@@ -470,6 +478,7 @@ fn the_image_and_the_environment_reach_the_endpoint() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("reward recover for misplaced"));
     let requests = server.requests();
     assert_eq!(requests[0]["model"], "env-model");
+    assert_eq!(requests[0]["_authorization"], "", "no key, no Authorization header");
     let parts = requests[0]["messages"][1]["content"].as_array().expect("parts");
     assert!(parts[1]["image_url"]["url"].as_str().is_some_and(|u| u.starts_with("data:image/png;base64,iVBORw0KGg")));
 }

@@ -100,6 +100,11 @@ fn schema_and_serde_type_agree_on_the_samples_and_their_mutations() {
             ("bad role", Box::new(|v: &mut Value| v["entities"][0]["role"] = "boss".into())),
             ("no notes", Box::new(|v: &mut Value| drop(v.as_object_mut().map(|o| o.remove("notes"))))),
             ("entity key", Box::new(|v: &mut Value| v["entities"][0]["colour"] = "red".into())),
+            ("bad kind", Box::new(|v: &mut Value| v["entities"][0]["kind"] = "Robot".into())),
+            ("no kind", Box::new(|v: &mut Value| drop(v["entities"][0].as_object_mut().map(|o| o.remove("kind"))))),
+            ("entities not a list", Box::new(|v: &mut Value| v["entities"] = "gripper".into())),
+            ("task not text", Box::new(|v: &mut Value| v["task"] = "".into())),
+            ("no object", Box::new(|v: &mut Value| drop(v["relation"].as_object_mut().map(|o| o.remove("object"))))),
         ];
         for (what, mutate) in mutations {
             let mut m = v.clone();

@@ -54,11 +54,34 @@ impl FailureType {
 #[serde(deny_unknown_fields)]
 pub struct EntityRef {
     pub name: String,
-    /// `Gripper`, `Object`, `Drawer`, `Hinged` or `Site`; needed only when no scene is given.
+    /// Needed only when no scene is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<EntityKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+}
+
+/// An entity kind as the descriptor spells it (the language's kind names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntityKind {
+    Gripper,
+    Object,
+    Drawer,
+    Hinged,
+    Site,
+}
+
+impl EntityKind {
+    pub fn kind(self) -> crate::types::Kind {
+        use crate::types::Kind;
+        match self {
+            EntityKind::Gripper => Kind::Gripper,
+            EntityKind::Object => Kind::Object,
+            EntityKind::Drawer => Kind::Drawer,
+            EntityKind::Hinged => Kind::Hinged,
+            EntityKind::Site => Kind::Site,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

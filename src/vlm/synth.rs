@@ -32,7 +32,7 @@ impl std::fmt::Display for SynthError {
             SynthError::WrongKind { name, kind, want } => write!(f, "`{name}` is a {kind}, but the relation needs {want}"),
             SynthError::MissingObject(p) => write!(f, "relation `{}` needs an `object`", p.as_str()),
             SynthError::NoKind(name) => {
-                write!(f, "entity `{name}` has no valid `kind` (Gripper, Object, Drawer, Hinged, Site) and no scene was given")
+                write!(f, "entity `{name}` has no `kind` (Gripper, Object, Drawer, Hinged, Site) and no scene was given")
             }
             SynthError::NoGripper => write!(f, "the scene has no Gripper entity"),
         }
@@ -160,7 +160,7 @@ fn pick_gripper(d: &Descriptor, scene: &SceneView) -> Result<String, SynthError>
 fn scene_from_descriptor(d: &Descriptor) -> Result<SceneView, SynthError> {
     let mut entities = Vec::new();
     for e in &d.entities {
-        let kind = e.kind.as_deref().and_then(Kind::parse).ok_or_else(|| SynthError::NoKind(e.name.clone()))?;
+        let kind = e.kind.map(|k| k.kind()).ok_or_else(|| SynthError::NoKind(e.name.clone()))?;
         entities.push((ident(&e.name), kind));
     }
     if !entities.iter().any(|(_, k)| *k == Kind::Gripper) {

@@ -77,6 +77,7 @@ with a certain replacement:
     x ** 2                   // error: write `x * x` (or `pow(x, y)` for plain numbers)
     if a then 1 elif b ...   // error: write `else if`
     # a comment              // error: comments are `//`
+    np.tanh(x), math.sqrt(x) // error: no module prefix: `tanh(x)`, `sqrt(x)`
 
 (`and`, `or`, `not` are E0003; `True`, `False` are E0010.)";
 
@@ -97,7 +98,9 @@ scene-level property. The diagnostic suggests the closest known name.
 "The callee is neither a builtin nor a function defined with `fn` (in this
 file or a module brought in with `use`). The diagnostic suggests the closest
 name. Shaping helpers such as `reach` live in the stdlib: the diagnostic then
-suggests inserting `use shaping` at the top of the file (a certain fix).";
+suggests inserting `use shaping` at the top of the file (a certain fix).
+NumPy names of builtins get rwd's with a certain fix: `clip` -> `clamp`,
+`log` -> `ln`, `arctan2` -> `atan2`, `minimum` -> `min`, `power` -> `pow`.";
 
     UnknownKind = "E0013", "unknown entity kind",
 "Scene entities have one of the kinds Gripper, Object, Drawer, Hinged, Site.";

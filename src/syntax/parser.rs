@@ -288,6 +288,40 @@ impl Found<'_> {
     }
 }
 
+/// Python module prefixes on a call: `np.tanh(`, `math.sqrt(`,
+/// `np.linalg.norm(`. rwd's functions have no module: the prefix goes (E0004).
+fn module_prefix(at: &Found, file: FileId) -> Option<Diagnostic> {
+    use super::lexer::Token;
+    let before: Vec<(Token, (usize, usize))> = at.tokens_before().collect();
+    let text = |(s, e): (usize, usize)| &at.src[s..e];
+    // Walk back over `name . name . name` ending right before the `(`.
+    let mut i = before.len();
+    let mut names = Vec::new();
+    while i > 0 && before[i - 1].0 == Token::Ident {
+        names.push(before[i - 1].1);
+        if i < 2 || before[i - 2].0 != Token::Dot {
+            break;
+        }
+        i -= 2;
+    }
+    if names.len() < 2 {
+        return None;
+    }
+    let function = names[0];
+    let module = *names.last()?;
+    if !matches!(text(module), "np" | "numpy" | "math" | "torch" | "jnp") {
+        return None;
+    }
+    let prefix = Span::new(file, module.0, function.0);
+    let prefix_text = &at.src[module.0..function.0];
+    Some(
+        Diagnostic::error(Code::PythonSyntax, prefix, format!("`{prefix_text}` is a Python module prefix"))
+            .label("rwd functions have no module")
+            .with_help(format!("call `{}` directly", text(function)))
+            .with_suggestion(prefix, "", true),
+    )
+}
+
 /// Mistakes with one right spelling get a specific message and a certain
 /// replacement: Python's `elif` and `#` comments (E0004), a space between a
 /// number and its unit, a missing `}` before the next declaration.
@@ -310,6 +344,11 @@ fn syntax_fix(diag: Diagnostic, at: &Found, positives: &[Rule]) -> Diagnostic {
             .with_suggestion(hash, "//", true);
     }
     let previous = at.tokens_before().last();
+    if rest.starts_with('(')
+        && let Some(fix) = module_prefix(at, file)
+    {
+        return fix;
+    }
     let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
     if matches!(&rest[..name_len], "cm" | "mm" | "m" | "deg" | "rad" | "s" | "ms")
         && let Some((Token::Number, (_, number_end))) = previous

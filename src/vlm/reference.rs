@@ -38,7 +38,8 @@ pub fn language_reference() -> String {
          `reward` (stages, each with a `done` gate, an optional `shape` in [0, 1], `bonus` and `hold ... else STAGE`), \
          plus optional `check`s, `fn`s and `stages` templates. It is NOT Python: no `and`/`or`/`not` (write `&&`, `||`, `!`), \
          no `True`/`False` (write `true`/`false`), no `**` (write `x * x` or `pow(x, y)`), no `elif` \
-         (write `else if`), no `return`, no `#` comments (write `//`), no statements: every body is expressions.\n\n",
+         (write `else if`), no `return`, no `#` comments (write `//`), no module prefixes (`np.`, `math.`: call `tanh(x)`, `clamp(x, lo, hi)`, `ln(x)`), \
+         no statements: every body is expressions.\n\n",
     );
     out.push_str("## Rules that matter most\n\n");
     out.push_str(

@@ -42,34 +42,49 @@ pub fn run(args: &Args) -> CliResult {
     Ok(0)
 }
 
-/// Per candidate, the median of `runs` compilations (parse, check and, if
-/// it has no errors, lowering); then the median and p90 over candidates.
-fn bench(files: &[(String, String)], runs: usize) -> String {
-    let mut per_file: Vec<f64> = files
-        .iter()
-        .map(|(name, text)| {
-            let mut times: Vec<f64> = (0..runs)
-                .map(|_| {
-                    let t = Instant::now();
-                    let c = rwd::compile(name, text);
-                    std::hint::black_box(&c);
-                    t.elapsed().as_secs_f64() * 1e3
-                })
-                .collect();
-            times.sort_by(f64::total_cmp);
-            times[times.len() / 2]
+/// The median of `runs` timings of `f`, in milliseconds.
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    per_file.sort_by(f64::total_cmp);
-    let at = |q: f64| per_file[((per_file.len() - 1) as f64 * q).round() as usize];
-    let (median, p90) = (at(0.5), at(0.9));
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Sorted values at quantile `q`.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// Per candidate, the median of `runs` compilations (parse, check and, if
+/// it has no errors, lowering), and of `runs` parses alone; then the median
+/// and p90 over candidates.
+fn bench(files: &[(String, String)], runs: usize) -> String {
+    let mut total = Vec::new();
+    let mut parse = Vec::new();
+    for (name, text) in files {
+        total.push(median_ms(runs, || {
+            std::hint::black_box(rwd::compile(name, text));
+        }));
+        parse.push(median_ms(runs, || {
+            std::hint::black_box(rwd::syntax::parser::parse(rwd::source::FileId(0), text));
+        }));
+    }
+    total.sort_by(f64::total_cmp);
+    parse.sort_by(f64::total_cmp);
+    let median = quantile(&total, 0.5);
     format!(
-        "\ncompile-and-check latency per candidate ({} candidates, median of {runs} runs each{}):\n  median {:.3} ms, p90 {:.3} ms, max {:.3} ms\n  median / 1 ms target = {:.2} (goal 0.2 ms: {:.2})\n",
-        per_file.len(),
+        "\ncompile-and-check latency per candidate ({} candidates, median of {runs} runs each{}):\n  median {:.3} ms, p90 {:.3} ms, max {:.3} ms (of which parsing: median {:.3} ms)\n  median / 1 ms target = {:.2} (goal 0.2 ms: {:.2})\n",
+        total.len(),
         if cfg!(debug_assertions) { "; DEBUG build, use --release" } else { "" },
         median,
-        p90,
-        at(1.0),
+        quantile(&total, 0.9),
+        quantile(&total, 1.0),
+        quantile(&parse, 0.5),
         median / 1.0,
         median / 0.2
     )

@@ -13,12 +13,24 @@ use std::fmt::Write;
 /// The grammar, the one source of truth for syntax.
 pub const GRAMMAR: &str = include_str!("../../grammar/rwd.pest");
 
-/// The reserved words, read from the grammar's `keyword` rule.
-pub fn keywords() -> Vec<&'static str> {
+/// The reserved words, read from the grammar's `keyword` rule. The rule
+/// groups them by first letter, one group per line: `"s" ~ ("cene" | "tage")`
+/// is `scene` and `stage`.
+pub fn keywords() -> Vec<String> {
     let Some(start) = GRAMMAR.find("keyword = @{") else { return Vec::new() };
     let rule = &GRAMMAR[start..];
     let end = rule.find("~ !ident_char").unwrap_or(rule.len());
-    rule[..end].split('"').skip(1).step_by(2).collect()
+    let mut out = Vec::new();
+    for line in rule[..end].lines() {
+        let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+        if let Some((first, rest)) = quoted.split_first() {
+            if rest.is_empty() {
+                out.push((*first).to_string());
+            }
+            out.extend(rest.iter().map(|r| format!("{first}{r}")));
+        }
+    }
+    out
 }
 
 /// The grammar from its literals section on, comments included (they
@@ -120,7 +132,10 @@ mod tests {
             assert!(r.contains(&format!("`{}(", b.name)), "builtin `{}` missing from the reference", b.name);
         }
         let kws = keywords();
-        assert!(kws.len() >= 25, "the keyword rule was not found in the grammar: {kws:?}");
+        assert_eq!(kws.len(), 29, "the keyword rule was not read right: {kws:?}");
+        for kw in ["scene", "stages", "stage", "success", "for", "on", "or", "if", "include", "not"] {
+            assert!(kws.iter().any(|k| k == kw), "`{kw}` missing from {kws:?}");
+        }
         for kw in kws {
             assert!(r.contains(&format!("`{kw}`")), "keyword `{kw}` missing from the reference");
         }
@@ -130,6 +145,17 @@ mod tests {
         for u in UNIT_NAMES {
             assert!(r.contains(&format!("`{u}`")));
         }
+    }
+
+    #[test]
+    fn keywords_are_the_documented_reserved_words() {
+        let doc = include_str!("../../docs/language.md");
+        let para = doc.split("**Reserved words**: `").nth(1).and_then(|r| r.split('`').next()).unwrap_or("");
+        let mut documented: Vec<&str> = para.split_whitespace().collect();
+        let mut read = keywords();
+        documented.sort_unstable();
+        read.sort_unstable();
+        assert_eq!(read, documented);
     }
 
     #[test]

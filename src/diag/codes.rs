@@ -54,7 +54,12 @@ needs (\"expected a stage name\", \"expected `}`\"), and what it found there
 
     stage { done true }        // error: expected a stage name
     stage reach done true      // error: expected `{`, found `done`
-    stage reach { done true }  // fine";
+    stage reach { done true }  // fine
+
+Mistakes with one right spelling come with a certain replacement: a space
+between a number and its unit (`5 cm`), a `;`, a string in single quotes, a
+missing `}` before the next declaration or at the end of the file (the
+message names the `{` that is not closed).";
 
     Limit = "E0002", "input exceeds a safety limit",
 "Programs are untrusted text (a model may have written them), so the compiler

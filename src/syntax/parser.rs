@@ -343,6 +343,17 @@ fn syntax_fix(diag: Diagnostic, at: &Found, positives: &[Rule]) -> Diagnostic {
             .label("write `//`")
             .with_suggestion(hash, "//", true);
     }
+    if rest.starts_with(';') {
+        let semicolon = Span::new(file, at.start, at.start + 1);
+        return diag.with_help("rwd has no `;`: declarations and clauses end where the next one starts").with_suggestion(semicolon, "", true);
+    }
+    // 'name': a string in single quotes (rwd strings use double quotes).
+    if let Some(body) = rest.strip_prefix('\'')
+        && let Some(close) = body.find(['\'', '\n', '"']).filter(|&i| body[i..].starts_with('\''))
+    {
+        let quoted = Span::new(file, at.start, at.start + close + 2);
+        return diag.with_help("strings are written in double quotes").with_suggestion(quoted, format!("\"{}\"", &body[..close]), true);
+    }
     let previous = at.tokens_before().last();
     if rest.starts_with('(')
         && let Some(fix) = module_prefix(at, file)

@@ -558,6 +558,23 @@ fn endpoint_failures_are_clear_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("RWD_BASE_URL"));
 }
 
+/// A model can send thousands of broken items: every step that runs per
+/// diagnostic (syntax fixes, JSON excerpts) must not walk the whole file, or
+/// this takes minutes instead of about a second.
+#[test]
+fn many_broken_items_are_diagnosed_in_linear_time() {
+    let mut src = String::from("scene s { g: Gripper }\n");
+    for i in 0..20_000 {
+        src.push_str(if i % 2 == 0 { "reward r { x }\n" } else { "check c { a = np.tanh(1) }\n" });
+    }
+    let started = Instant::now();
+    let c = rwd::compile("many.rwd", &src);
+    let json = rwd::diag::render::render_json(&c.diagnostics, &c.sources);
+    let elapsed = started.elapsed();
+    assert!(c.diagnostics.len() >= 20_000 && json.contains("\"excerpt\": \"check c { a = np.tanh(1) }\""));
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+}
+
 // ------------------------------------------------------------------ corpus
 
 fn corpus_report() -> rwd::vlm::corpus::Report {

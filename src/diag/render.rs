@@ -246,7 +246,8 @@ pub fn json_span(span: Span, sources: &SourceMap) -> JsonSpan {
 pub fn to_json(diag: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
     let span = json_span(diag.primary.span, sources);
     let file = sources.get(diag.primary.span.file);
-    let excerpt = file.text.lines().nth(span.line.saturating_sub(1)).unwrap_or("").to_string();
+    // By the line index, not `lines().nth()`: a file may have thousands of diagnostics.
+    let excerpt = file.line_text(span.line).to_string();
     let mut labels = Vec::new();
     if !diag.primary.message.is_empty() {
         labels.push(JsonLabel { message: diag.primary.message.clone(), span: json_span(diag.primary.span, sources) });

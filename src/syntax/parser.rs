@@ -59,13 +59,19 @@ pub fn parse(file: FileId, src: &str) -> (File, Vec<Diagnostic>) {
 struct Tokens {
     kinds: Vec<super::lexer::Token>,
     spans: Vec<(usize, usize)>,
+    /// More `{` than `}` in the whole file (counted once: a file may have
+    /// one syntax error per item).
+    unbalanced_braces: bool,
 }
 
 impl Tokens {
     fn new(src: &str) -> Tokens {
         let all = super::lexer::tokenize(src);
         let significant = all.iter().filter(|t| !t.token.is_trivia());
-        Tokens { kinds: significant.clone().map(|t| t.token).collect(), spans: significant.map(|t| (t.start, t.end)).collect() }
+        let kinds: Vec<super::lexer::Token> = significant.clone().map(|t| t.token).collect();
+        let count = |k: super::lexer::Token| kinds.iter().filter(|t| **t == k).count();
+        let unbalanced_braces = count(super::lexer::Token::LBrace) > count(super::lexer::Token::RBrace);
+        Tokens { spans: significant.map(|t| (t.start, t.end)).collect(), kinds, unbalanced_braces }
     }
 
     /// The first token that ends after `pos` (the one `pos` is in, or the next).
@@ -277,9 +283,14 @@ struct Found<'a> {
 }
 
 impl Found<'_> {
-    /// The significant tokens of the chunk before the error.
+    /// The significant tokens of the chunk before the error (found by
+    /// binary search: a file may have one error per item, so this must not
+    /// walk the whole file).
     fn tokens_before(&self) -> impl Iterator<Item = (super::lexer::Token, (usize, usize))> + '_ {
-        self.tokens.kinds.iter().copied().zip(self.tokens.spans.iter().copied()).filter(|(_, (s, _))| *s >= self.chunk_start && *s < self.start)
+        let spans = &self.tokens.spans;
+        let from = spans.partition_point(|&(s, _)| s < self.chunk_start);
+        let to = spans.partition_point(|&(s, _)| s < self.start).max(from);
+        self.tokens.kinds[from..to].iter().copied().zip(spans[from..to].iter().copied())
     }
 
     fn token_here(&self) -> Option<super::lexer::Token> {
@@ -292,7 +303,9 @@ impl Found<'_> {
 /// `np.linalg.norm(`. rwd's functions have no module: the prefix goes (E0004).
 fn module_prefix(at: &Found, file: FileId) -> Option<Diagnostic> {
     use super::lexer::Token;
-    let before: Vec<(Token, (usize, usize))> = at.tokens_before().collect();
+    // Only the tokens just before the `(` matter; `a.b.c.d.e(` is the longest walked.
+    let all: Vec<(Token, (usize, usize))> = at.tokens_before().collect();
+    let before = &all[all.len().saturating_sub(16)..];
     let text = |(s, e): (usize, usize)| &at.src[s..e];
     // Walk back over `name . name . name` ending right before the `(`.
     let mut i = before.len();
@@ -396,9 +409,7 @@ fn syntax_fix(diag: Diagnostic, at: &Found, positives: &[Rule]) -> Diagnostic {
             // Only a declaration that cannot be inside the open block, in a
             // file with more `{` than `}`, proves where the `}` belongs (with
             // balanced braces, a `let` inside a stage is the mistake).
-            let count = |t: Token| at.tokens.kinds.iter().filter(|k| **k == t).count();
-            let unbalanced = count(Token::LBrace) > count(Token::RBrace);
-            let certain = unbalanced && (at.end_of_input
+            let certain = at.tokens.unbalanced_braces && (at.end_of_input
                 || matches!(
                     at.token_here(),
                     Some(Token::Scene | Token::Failure | Token::Reward | Token::Stages | Token::Stage | Token::Penalty | Token::Success | Token::Fn | Token::Check | Token::Use | Token::Let | Token::Term | Token::Include)

@@ -22,6 +22,7 @@ pub mod source;
 pub mod stdlib;
 pub mod syntax;
 pub mod types;
+pub mod vlm;
 
 use diag::{Code, Diagnostic};
 use source::{FileId, SourceMap};
@@ -71,7 +72,8 @@ pub fn compile(name: &str, text: &str) -> Compilation {
     let (modules, mut module_diags) = load_modules(&user, &mut sources);
     diagnostics.append(&mut module_diags);
     let module_refs: Vec<check::Module<'_>> = modules.iter().map(|m| check::Module { items: &m.items }).collect();
-    let (checked, mut check_diags) = check::check(&user.items, &module_refs);
+    let texts: Vec<&str> = sources.files().map(|(_, f)| f.text.as_str()).collect();
+    let (checked, mut check_diags) = check::check_with_text(&user.items, &module_refs, &texts);
     diagnostics.append(&mut check_diags);
     let mut programs = Vec::new();
     if !diag::has_errors(&diagnostics) {

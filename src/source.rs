@@ -66,6 +66,14 @@ impl SourceFile {
         (line + 1, col + 1)
     }
 
+    /// The text of 1-based line `line`, without its line break ("" past the end).
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = line.checked_sub(1).and_then(|i| self.line_starts.get(i)) else { return "" };
+        let end = self.line_starts.get(line).map_or(self.text.len(), |&next| next - 1);
+        let text = self.text.get(start..end).unwrap_or("");
+        text.strip_suffix('\r').unwrap_or(text)
+    }
+
     /// The text of a span, or "" if the span does not fall on char boundaries.
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.start as usize..span.end as usize).unwrap_or("")
@@ -99,6 +107,15 @@ impl SourceMap {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn line_text_is_the_line_without_its_break() {
+        let f = SourceFile::new("a", "one\r\ntwo\n\nfour");
+        let lines: Vec<&str> = (1..=5).map(|l| f.line_text(l)).collect();
+        assert_eq!(lines, ["one", "two", "", "four", ""]);
+        assert_eq!(f.line_text(0), "");
+    }
+
     use super::*;
 
     #[test]

@@ -89,7 +89,7 @@ fn width_text(ty: Ty, name: &str) -> String {
 }
 
 /// A short gloss for a type name; every name in [`Ty::NAMES`] has one.
-fn type_gloss(name: &str) -> &'static str {
+pub(crate) fn type_gloss(name: &str) -> &'static str {
     match name {
         "scalar" => "a plain (dimensionless) number",
         "length" => "a distance",

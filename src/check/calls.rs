@@ -34,11 +34,19 @@ impl<'a> Checker<'a> {
         }
         let mut diag = Diagnostic::error(Code::UnknownFunction, callee.span, format!("unknown function `{}`", callee.text)).label("not a builtin or `fn`");
         let candidates: Vec<String> = builtins::names().map(String::from).chain(self.fn_names().map(String::from)).collect();
-        if let Some(best) = suggest::closest(&callee.text, candidates.iter().map(String::as_str)) {
+        if let Some(module) = crate::stdlib::module_defining(&callee.text) {
+            // The exact name is a stdlib function: the missing `use` is the
+            // one fix, inserted at the top of the file.
+            let top = Span::new(callee.span.file, 0, 0);
+            diag = diag
+                .with_help(format!("`{}` is in the stdlib: add `use {module}` at the top of the file", callee.text))
+                .with_suggestion(top, format!("use {module}\n"), true);
+        } else if let Some(&(_, rwd_name)) = FUNCTION_SYNONYMS.iter().find(|(other, _)| *other == callee.text) {
+            diag = diag
+                .with_help(format!("rwd calls it `{rwd_name}` (same arguments, same order)"))
+                .with_suggestion(callee.span, rwd_name, true);
+        } else if let Some(best) = suggest::closest(&callee.text, candidates.iter().map(String::as_str)) {
             diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(callee.span, best, false);
-        } else if crate::stdlib::module_defining(&callee.text).is_some() {
-            let module = crate::stdlib::module_defining(&callee.text).unwrap_or_default();
-            diag = diag.with_help(format!("`{}` is in the stdlib: add `use {module}` at the top of the file", callee.text));
         }
         self.error(diag);
         TExpr::error(span)
@@ -434,3 +442,19 @@ fn param_words(p: P) -> String {
 fn sigs_text(name: &str, sigs: &[Sig]) -> String {
     sigs.iter().map(|s| builtins::render_sig(name, s)).collect::<Vec<_>>().join("\n")
 }
+
+/// NumPy / Python names of builtins, with rwd's: the same function with the
+/// same arguments in the same order, so the replacement is certain.
+const FUNCTION_SYNONYMS: &[(&str, &str)] = &[
+    ("clip", "clamp"),
+    ("log", "ln"),
+    ("power", "pow"),
+    ("fabs", "abs"),
+    ("absolute", "abs"),
+    ("minimum", "min"),
+    ("maximum", "max"),
+    ("arctan2", "atan2"),
+    ("arcsin", "asin"),
+    ("arccos", "acos"),
+    ("arctan", "atan"),
+];

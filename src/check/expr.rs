@@ -130,7 +130,9 @@ impl<'a> Checker<'a> {
             _ => Vec::new(),
         };
         let all: Vec<&str> = candidates.iter().copied().chain(owned_props.iter().map(String::as_str)).collect();
-        if let Some(best) = suggest::closest(f, all.iter().copied()) {
+        if let Some(&(_, short)) = FIELD_SYNONYMS.iter().find(|(long, short)| *long == f && all.contains(short)) {
+            diag = diag.with_help(format!("the field is called `{short}`")).with_suggestion(field.span, short, true);
+        } else if let Some(best) = suggest::closest(f, all.iter().copied()) {
             diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(field.span, best, false);
         } else {
             diag = diag.with_help(format!("{} has: {}", base.ty, all.join(", ")));
@@ -147,6 +149,9 @@ impl<'a> Checker<'a> {
                     .with_help("`done(STAGE)` may appear in `success`, `term` and `penalty`"),
             );
             return TExpr::error(span);
+        }
+        if scope.stages_incomplete && !scope.stages.contains(&stage.text) {
+            return TExpr::error(span); // a stage of an include that failed (already reported)
         }
         match scope.stages.iter().position(|s| *s == stage.text) {
             Some(i) => TExpr { kind: TKind::Done(i as u32), ty: Ty::Bool, span },
@@ -220,11 +225,14 @@ impl<'a> Checker<'a> {
                 (Ty::Bool, Ty::Bool) => Ty::Bool,
                 (Ty::Scalar(_), Ty::Scalar(_)) | (Ty::Vec3(_), Ty::Vec3(_)) => {
                     let fix = if op == BinOp::Eq { "abs(a - b) < tolerance" } else { "abs(a - b) > tolerance" };
-                    self.error(
-                        Diagnostic::error(Code::FloatEquality, op_span, format!("`{sym}` compares real numbers exactly"))
-                            .label("measured values are almost never exactly equal")
-                            .with_help(format!("compare with a tolerance: `{fix}`")),
-                    );
+                    let mut diag = Diagnostic::error(Code::FloatEquality, op_span, format!("`{sym}` compares real numbers exactly"))
+                        .label("measured values are almost never exactly equal")
+                        .with_help(format!("compare with a tolerance: `{fix}`"));
+                    if let Some(text) = self.tolerance_comparison(op, lhs, rhs) {
+                        // The tolerance is a guess: the model or person picks it.
+                        diag = diag.with_suggestion(lhs.span.to(rhs.span), text, false);
+                    }
+                    self.error(diag);
                     Ty::Bool
                 }
                 (l, r) => {
@@ -337,6 +345,36 @@ impl<'a> Checker<'a> {
         a
     }
 
+    /// `a == b` rewritten with a tolerance of the operands' dimension:
+    /// `abs(a - b) < 1mm`, `distance(a, b) < 1mm` for positions, or
+    /// `abs(a) < 1mm` against the literal 0. `None` when the operands'
+    /// text is unknown or the dimension has no natural tolerance.
+    fn tolerance_comparison(&self, op: BinOp, lhs: &TExpr, rhs: &TExpr) -> Option<String> {
+        let (a, b) = (self.source_text(lhs.span)?, self.source_text(rhs.span)?);
+        let (dim, vector) = match (lhs.ty, rhs.ty) {
+            (Ty::Scalar(d), _) if !is_zero_literal_t(lhs) => (d, false),
+            (_, Ty::Scalar(d)) => (d, false),
+            (Ty::Vec3(d), _) => (d, true),
+            _ => return None,
+        };
+        let tol = match dim {
+            Dim::LENGTH => "1mm",
+            Dim::ANGLE => "1deg",
+            Dim::TIME => "1ms",
+            Dim::NONE => "0.001",
+            _ => return None,
+        };
+        let cmp = if op == BinOp::Eq { "<" } else { ">" };
+        let measure = match (vector, is_zero_literal_t(lhs), is_zero_literal_t(rhs)) {
+            (true, _, _) if dim == Dim::LENGTH => format!("distance({a}, {b})"),
+            (true, _, _) => format!("norm({a} - {b})"),
+            (false, _, true) => format!("abs({a})"),
+            (false, true, _) => format!("abs({b})"),
+            (false, false, false) => format!("abs({a} - {b})"),
+        };
+        Some(format!("{measure} {cmp} {tol}"))
+    }
+
     /// E0034 with a suggested unit for a bare number that needs one.
     pub fn missing_unit(&mut self, bare: &TExpr, want: Dim, what: &str) {
         // The SI unit, and the other units of the same dimension.
@@ -357,9 +395,12 @@ impl<'a> Checker<'a> {
             },
             _ => None,
         };
-        if let (Some((unit, others)), Some((sign, v))) = (units, literal) {
+        if let (Some((si, others)), Some((sign, v))) = (units, literal) {
+            let (unit, certain) = likely_unit(want, v).unwrap_or((si, false));
             let text = format!("{sign}{}{unit}", fmt_number(v));
-            diag = diag.with_help(format!("write `{text}` (or the unit you meant: {others})")).with_suggestion(bare.span, text, false);
+            let others = if unit == si { others.to_string() } else { format!("{si}, {others}") };
+            let help = format!("write `{text}` (or the unit you meant: {others})");
+            diag = diag.with_help(help).with_suggestion(bare.span, text, certain);
         } else {
             diag = diag.with_help(format!("give it the dimension {want} ({})", want.unit_symbol()));
         }
@@ -520,3 +561,43 @@ pub fn const_value(e: &TExpr) -> Option<f64> {
         _ => return None,
     })
 }
+
+/// The unit a bare literal of this dimension most likely meant, and whether
+/// that is beyond doubt. A fraction below 1 compared with a length is metres
+/// (0.02 cm or mm is no tabletop distance); a whole number of 5 or more
+/// compared with an angle is degrees (5 rad is almost a full turn); a
+/// fraction up to 2 pi compared with an angle is radians; a fraction below
+/// 10 compared with a time is seconds. A whole length from 1 to 100 is most
+/// likely centimetres, but 1 m is possible: a guess.
+fn likely_unit(want: Dim, v: f64) -> Option<(&'static str, bool)> {
+    let whole = v.fract() == 0.0;
+    match want {
+        Dim::LENGTH if !whole && v < 1.0 => Some(("m", true)),
+        Dim::LENGTH if whole && (1.0..=100.0).contains(&v) => Some(("cm", false)),
+        Dim::ANGLE if whole && (5.0..=360.0).contains(&v) => Some(("deg", true)),
+        Dim::ANGLE if !whole && v <= std::f64::consts::TAU => Some(("rad", true)),
+        Dim::TIME if !whole && v < 10.0 => Some(("s", true)),
+        Dim::TIME if whole && v >= 20.0 => Some(("ms", false)),
+        _ => None,
+    }
+}
+
+/// The unsigned literal `0` (which fits any dimension).
+fn is_zero_literal_t(e: &TExpr) -> bool {
+    matches!(e.kind, TKind::Number(v) if v == 0.0)
+}
+
+/// Field names models write for the ones rwd has: the same field under its
+/// long name, so the replacement is certain (when the value has that field).
+const FIELD_SYNONYMS: &[(&str, &str)] = &[
+    ("position", "pos"),
+    ("location", "pos"),
+    ("orientation", "rot"),
+    ("rotation", "rot"),
+    ("quaternion", "rot"),
+    ("quat", "rot"),
+    ("velocity", "vel"),
+    ("linear_velocity", "vel"),
+    ("half_extents", "half"),
+    ("half_size", "half"),
+];

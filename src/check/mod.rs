@@ -30,7 +30,13 @@ pub struct Module<'a> {
 /// Checks the user's items together with the items of the stdlib modules
 /// they `use` (`modules` holds those, already parsed).
 pub fn check(user: &[Item], modules: &[Module<'_>]) -> (Checked, Vec<Diagnostic>) {
-    let mut cx = Checker::default();
+    check_with_text(user, modules, &[])
+}
+
+/// [`check`], with the source text of each file (indexed by `FileId`) so
+/// that suggested replacements can quote the operands they rewrite.
+pub fn check_with_text(user: &[Item], modules: &[Module<'_>], texts: &[&str]) -> (Checked, Vec<Diagnostic>) {
+    let mut cx = Checker { texts: texts.iter().map(|t| t.to_string()).collect(), ..Checker::default() };
     let all_items: Vec<&Item> = modules.iter().flat_map(|m| m.items.iter()).chain(user.iter()).collect();
     cx.collect_globals(&all_items);
     cx.check_fns();
@@ -89,6 +95,15 @@ pub(crate) struct Checker<'a> {
     failures: HashMap<String, (usize, &'a ast::FailureDecl)>,
     /// Top-level names already declared, for E0020.
     globals: HashMap<String, Span>,
+    /// Source text per file, when known: replacements quote operands.
+    texts: Vec<String>,
+}
+
+impl Checker<'_> {
+    /// The source text under `span`, if the file's text was given.
+    pub fn source_text(&self, span: Span) -> Option<&str> {
+        self.texts.get(span.file.0 as usize)?.get(span.start as usize..span.end as usize)
+    }
 }
 
 /// Per-expression context: which names are visible and what is allowed.
@@ -102,11 +117,14 @@ pub(crate) struct Scope {
     pub stages: Vec<String>,
     /// Whether `done(S)` may appear here.
     pub allow_done: bool,
+    /// An `include` failed, so `stages` lacks its stages: an unknown stage
+    /// name is then most likely one of those and is not reported again.
+    pub stages_incomplete: bool,
 }
 
 impl Scope {
     pub fn new(scene: Option<usize>) -> Scope {
-        Scope { scene, locals: Vec::new(), next_local: 0, stages: Vec::new(), allow_done: false }
+        Scope { scene, locals: Vec::new(), next_local: 0, stages: Vec::new(), allow_done: false, stages_incomplete: false }
     }
 
     pub fn bind(&mut self, name: &str, ty: Ty) -> LocalId {

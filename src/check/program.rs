@@ -68,11 +68,12 @@ impl<'a> Checker<'a> {
                         let mut diag = Diagnostic::error(Code::UnknownTemplate, inc.template.span, format!("unknown stage template `{}`", inc.template.text))
                             .label("no `stages` template with this name");
                         let names: Vec<&str> = self.templates.keys().map(String::as_str).collect();
-                        if let Some(best) = suggest::closest(&inc.template.text, names) {
+                        if let Some(module) = crate::stdlib::module_defining(&inc.template.text) {
+                            // The exact name is a stdlib template: the missing `use` is the fix.
+                            let top = Span::new(inc.template.span.file, 0, 0);
+                            diag = diag.with_help(format!("add `use {module}`")).with_suggestion(top, format!("use {module}\n"), true);
+                        } else if let Some(best) = suggest::closest(&inc.template.text, names) {
                             diag = diag.with_help(format!("did you mean `{best}`?")).with_suggestion(inc.template.span, best, false);
-                        } else if crate::stdlib::module_defining(&inc.template.text).is_some() {
-                            let module = crate::stdlib::module_defining(&inc.template.text).unwrap_or_default();
-                            diag = diag.with_help(format!("add `use {module}`"));
                         }
                         self.error(diag);
                     }
@@ -99,6 +100,7 @@ impl<'a> Checker<'a> {
             stage_names.push(s.name.text.clone());
         }
         scope.stages = stage_names.clone();
+        scope.stages_incomplete = include_failed;
 
         // Lets, in order (they may not read stage state).
         for item in &r.items {
@@ -313,11 +315,17 @@ impl<'a> Checker<'a> {
                     self.expect_bool(&c, "a `hold` condition");
                     match scope.stages.iter().position(|n| *n == target.text) {
                         Some(t) if t < index => hold = Some((c, t as u32)),
-                        Some(_) => self.error(
-                            Diagnostic::error(Code::HoldTarget, target.span, format!("`hold ... else {}` must name an earlier stage", target.text))
+                        Some(_) => {
+                            let mut diag = Diagnostic::error(Code::HoldTarget, target.span, format!("`hold ... else {}` must name an earlier stage", target.text))
                                 .label(if target.text == s.name.text { "this is the stage itself" } else { "this stage comes later" })
-                                .with_help("a failed hold sends the reward machine back to a stage before this one"),
-                        ),
+                                .with_help("a failed hold sends the reward machine back to a stage before this one");
+                            // The stage just before is the usual target (re-grasp after a drop); a guess.
+                            if let Some(previous) = index.checked_sub(1).and_then(|i| scope.stages.get(i)) {
+                                diag = diag.with_suggestion(target.span, previous.clone(), false);
+                            }
+                            self.error(diag);
+                        }
+                        None if scope.stages_incomplete => {} // a stage of the failed include
                         None => {
                             let earlier: Vec<&str> = scope.stages[..index.min(scope.stages.len())].iter().map(String::as_str).collect();
                             let mut diag = Diagnostic::error(Code::UnknownStage, target.span, format!("no stage named `{}`", target.text)).label("unknown stage");

@@ -3,9 +3,13 @@
 use super::CliError;
 
 /// Flags that take a value.
-const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend", "--failure", "--episodes", "--seed", "--variant", "--noise", "--out", "--pictures", "--index", "--task", "--policy", "--rounds", "--epochs"];
+const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend",
+    // the simulator commands (collect, render, evaluate, train-base, demo)
+    "--failure", "--episodes", "--seed", "--variant", "--noise", "--pictures", "--index", "--task", "--policy", "--epochs",
+    // the model-in-the-loop commands (synth, prompt, generate, corpus)
+    "--descriptor", "--scene", "--image", "--rounds", "--out", "--base-url", "--model", "--api-key", "--timeout", "--retries", "--backoff-ms", "--runs", "--transcript"];
 /// Flags that stand alone.
-const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick", "--compile"];
+const SWITCHES: &[&str] = &["--write", "--check", "--color", "--table", "--no-color", "--quick", "--compile", "--bench"];
 
 #[derive(Debug, Default)]
 pub struct Args {

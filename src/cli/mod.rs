@@ -7,12 +7,17 @@ mod base;
 mod bench;
 mod collect;
 mod commands;
+mod corpus;
 mod demo;
 mod demo_sim;
 mod engine;
 mod files;
+mod generate;
+mod http;
 mod picture;
+mod prompt;
 mod sim_link;
+mod synth;
 
 use args::Args;
 
@@ -47,6 +52,15 @@ usage:
                                                  recorded episode, then roll out the base policy
                                                  in the simulator: failures detected, read by the
                                                  recovery rewards
+  rwd synth --descriptor D.json [--scene S.rwd] [--out FILE]
+                                                 a reward from a failure descriptor (no model)
+  rwd prompt --scene S.rwd --descriptor D.json [--image PNG] [--format text|json]
+                                                 the request for a model (json: chat-completions body)
+  rwd generate --scene S.rwd --descriptor D.json [--image PNG] [--rounds N] [--out FILE]
+               [--base-url URL] [--model M] [--api-key K] [--timeout S] [--retries N]
+               [--backoff-ms MS] [--transcript FILE]
+                                                 ask a model, repair with diagnostics until it compiles
+  rwd corpus DIR [--bench] [--runs N]            how model-style programs fare; compile latency
 
 --no-color (check, compile, eval): print diagnostics without colours
 
@@ -78,7 +92,7 @@ pub fn run(argv: &[String]) -> i32 {
             println!("{USAGE}");
             Ok(0)
         }
-        other => Err(CliError::Usage(format!("unknown command `{other}`"))),
+        other => model_loop_command(other, &args).unwrap_or_else(|| Err(CliError::Usage(format!("unknown command `{other}`")))),
     };
     match result {
         Ok(code) => code,
@@ -88,6 +102,17 @@ pub fn run(argv: &[String]) -> i32 {
             1
         }
     }
+}
+
+/// The model-in-the-loop commands (`synth`, `prompt`, `generate`, `corpus`).
+fn model_loop_command(command: &str, args: &Args) -> Option<CliResult> {
+    Some(match command {
+        "synth" => synth::run(args),
+        "prompt" => prompt::run(args),
+        "generate" => generate::run(args),
+        "corpus" => corpus::run(args),
+        _ => return None,
+    })
 }
 
 fn usage_error(msg: &str) -> i32 {

@@ -54,7 +54,12 @@ needs (\"expected a stage name\", \"expected `}`\"), and what it found there
 
     stage { done true }        // error: expected a stage name
     stage reach done true      // error: expected `{`, found `done`
-    stage reach { done true }  // fine";
+    stage reach { done true }  // fine
+
+Mistakes with one right spelling come with a certain replacement: a space
+between a number and its unit (`5 cm`), a `;`, a string in single quotes, a
+missing `}` before the next declaration or at the end of the file (the
+message names the `{` that is not closed).";
 
     Limit = "E0002", "input exceeds a safety limit",
 "Programs are untrusted text (a model may have written them), so the compiler
@@ -70,6 +75,17 @@ are reserved so that this mistake gets a precise fix.
     done is_holding(g, cube) and cube.pos.z > 5cm   // error
     done is_holding(g, cube) && cube.pos.z > 5cm    // fine";
 
+    PythonSyntax = "E0004", "Python syntax",
+"rwd is not Python. Spellings with exactly one rwd equivalent are reported
+with a certain replacement:
+
+    x ** 2                   // error: write `x * x` (or `pow(x, y)` for plain numbers)
+    if a then 1 elif b ...   // error: write `else if`
+    # a comment              // error: comments are `//`
+    np.tanh(x), math.sqrt(x) // error: no module prefix: `tanh(x)`, `sqrt(x)`
+
+(`and`, `or`, `not` are E0003; `True`, `False` are E0010.)";
+
     UnknownName = "E0010", "unknown name",
 "A name in an expression is not a `let`, a parameter (of the `fn` or
 `stages` template it is in), an entity of the program's scene or a
@@ -80,12 +96,16 @@ scene-level property. The diagnostic suggests the closest known name.
 "The value has no such field. Entity fields depend on the entity kind (see
 `docs/language.md`, \"Entity kinds\"); vectors have `.x`, `.y`, `.z`.
 
-    gripper.position   // error: did you mean `pos`?";
+    gripper.position   // error: the field is called `pos` (a certain fix)
+    gripper.pso        // error: did you mean `pos`? (a guess)";
 
     UnknownFunction = "E0012", "unknown function",
 "The callee is neither a builtin nor a function defined with `fn` (in this
 file or a module brought in with `use`). The diagnostic suggests the closest
-name. Shaping helpers such as `reach` live in the stdlib: add `use shaping`.";
+name. Shaping helpers such as `reach` live in the stdlib: the diagnostic then
+suggests inserting `use shaping` at the top of the file (a certain fix).
+NumPy names of builtins get rwd's with a certain fix: `clip` -> `clamp`,
+`log` -> `ln`, `arctan2` -> `atan2`, `minimum` -> `min`, `power` -> `pow`.";
 
     UnknownKind = "E0013", "unknown entity kind",
 "Scene entities have one of the kinds Gripper, Object, Drawer, Hinged, Site.";

@@ -71,9 +71,21 @@ fn render_without_snippet(diag: &Diagnostic, sources: &SourceMap) -> String {
         out.push_str(&format!("  help: {}\n", help.replace('\n', "\n        ")));
     }
     if let Some(s) = &diag.suggestion {
-        out.push_str(&format!("  help: replace with `{}`\n", s.replacement));
+        out.push_str(&format!("  help: {}\n", fix_text(s, sources)));
     }
     out
+}
+
+/// A suggestion in words: insert, remove or replace.
+fn fix_text(s: &super::Suggestion, sources: &SourceMap) -> String {
+    let shown = s.replacement.trim();
+    if s.span.is_empty() {
+        format!("insert `{shown}`")
+    } else if s.replacement.is_empty() {
+        format!("remove `{}`", sources.get(s.span.file).slice(s.span))
+    } else {
+        format!("replace with `{}`", s.replacement)
+    }
 }
 
 /// Wraps a [`Diagnostic`] so miette can draw it.
@@ -106,7 +118,7 @@ impl MietteReport {
             }
         }
         if let Some(s) = &diag.suggestion {
-            let fix = format!("replace with `{}`", s.replacement);
+            let fix = fix_text(s, sources);
             help = Some(match help {
                 Some(h) => format!("{h}\n{fix}"),
                 None => fix,
@@ -234,7 +246,8 @@ pub fn json_span(span: Span, sources: &SourceMap) -> JsonSpan {
 pub fn to_json(diag: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
     let span = json_span(diag.primary.span, sources);
     let file = sources.get(diag.primary.span.file);
-    let excerpt = file.text.lines().nth(span.line.saturating_sub(1)).unwrap_or("").to_string();
+    // By the line index, not `lines().nth()`: a file may have thousands of diagnostics.
+    let excerpt = file.line_text(span.line).to_string();
     let mut labels = Vec::new();
     if !diag.primary.message.is_empty() {
         labels.push(JsonLabel { message: diag.primary.message.clone(), span: json_span(diag.primary.span, sources) });

@@ -37,7 +37,7 @@ pub fn parse(file: FileId, src: &str) -> (File, Vec<Diagnostic>) {
         let chunk = &src[start..end];
         match RwdGrammar::parse(Rule::file, chunk) {
             Ok(mut pairs) => {
-                let builder = Builder { file, base: start, tokens: &tokens, diags: RefCell::new(Vec::new()), pratt: pratt() };
+                let builder = Builder { file, src, base: start, tokens: &tokens, diags: RefCell::new(Vec::new()), pratt: pratt() };
                 if let Some(file_pair) = pairs.next() {
                     for pair in kids(file_pair) {
                         if pair.as_rule() != Rule::EOI {
@@ -59,13 +59,19 @@ pub fn parse(file: FileId, src: &str) -> (File, Vec<Diagnostic>) {
 struct Tokens {
     kinds: Vec<super::lexer::Token>,
     spans: Vec<(usize, usize)>,
+    /// More `{` than `}` in the whole file (counted once: a file may have
+    /// one syntax error per item).
+    unbalanced_braces: bool,
 }
 
 impl Tokens {
     fn new(src: &str) -> Tokens {
         let all = super::lexer::tokenize(src);
         let significant = all.iter().filter(|t| !t.token.is_trivia());
-        Tokens { kinds: significant.clone().map(|t| t.token).collect(), spans: significant.map(|t| (t.start, t.end)).collect() }
+        let kinds: Vec<super::lexer::Token> = significant.clone().map(|t| t.token).collect();
+        let count = |k: super::lexer::Token| kinds.iter().filter(|t| **t == k).count();
+        let unbalanced_braces = count(super::lexer::Token::LBrace) > count(super::lexer::Token::RBrace);
+        Tokens { spans: significant.map(|t| (t.start, t.end)).collect(), kinds, unbalanced_braces }
     }
 
     /// The first token that ends after `pos` (the one `pos` is in, or the next).
@@ -141,6 +147,7 @@ fn pratt() -> PrattParser<Rule> {
             | Op::infix(Rule::op_ge, Assoc::Left))
         .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
         .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
+        .op(Op::infix(Rule::op_pow, Assoc::Right))
         .op(Op::prefix(Rule::op_neg) | Op::prefix(Rule::op_not) | Op::prefix(Rule::op_word_not))
         .op(Op::postfix(Rule::field_access))
 }
@@ -174,7 +181,7 @@ fn rule_words(rule: Rule) -> &'static str {
         Rule::expr | Rule::paren | Rule::call | Rule::if_expr | Rule::done_expr => "an expression",
         Rule::op_or | Rule::op_and | Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge | Rule::op_lt
         | Rule::op_gt | Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div | Rule::op_word_and
-        | Rule::op_word_or => "an operator",
+        | Rule::op_word_or | Rule::op_pow => "an operator",
         Rule::op_neg | Rule::op_not | Rule::op_word_not => "an operator",
         Rule::field_access => "`.field`",
         Rule::args => "arguments",
@@ -256,6 +263,169 @@ fn syntax_error(file: FileId, src: &str, tokens: &Tokens, chunk: (usize, usize),
     if let Some(help) = syntax_help(rest, &src[base..found_at]) {
         diag = diag.with_help(help);
     }
+    let positives: &[Rule] = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { .. } => &[],
+    };
+    let at = Found { src, tokens, chunk_start: base, start: found_at, len, end_of_input: rest.is_empty() };
+    syntax_fix(diag, &at, positives)
+}
+
+/// Where a syntax error was found: the offending token's start and length
+/// (`end_of_input` when the item ran out).
+struct Found<'a> {
+    src: &'a str,
+    tokens: &'a Tokens,
+    chunk_start: usize,
+    start: usize,
+    len: usize,
+    end_of_input: bool,
+}
+
+impl Found<'_> {
+    /// The significant tokens of the chunk before the error (found by
+    /// binary search: a file may have one error per item, so this must not
+    /// walk the whole file).
+    fn tokens_before(&self) -> impl Iterator<Item = (super::lexer::Token, (usize, usize))> + '_ {
+        let spans = &self.tokens.spans;
+        let from = spans.partition_point(|&(s, _)| s < self.chunk_start);
+        let to = spans.partition_point(|&(s, _)| s < self.start).max(from);
+        self.tokens.kinds[from..to].iter().copied().zip(spans[from..to].iter().copied())
+    }
+
+    fn token_here(&self) -> Option<super::lexer::Token> {
+        let i = self.tokens.spans.partition_point(|&(s, _)| s < self.start);
+        self.tokens.kinds.get(i).copied().filter(|_| self.tokens.spans[i].0 == self.start)
+    }
+}
+
+/// Python module prefixes on a call: `np.tanh(`, `math.sqrt(`,
+/// `np.linalg.norm(`. rwd's functions have no module: the prefix goes (E0004).
+fn module_prefix(at: &Found, file: FileId) -> Option<Diagnostic> {
+    use super::lexer::Token;
+    // Only the tokens just before the `(` matter; `a.b.c.d.e(` is the longest walked.
+    let all: Vec<(Token, (usize, usize))> = at.tokens_before().collect();
+    let before = &all[all.len().saturating_sub(16)..];
+    let text = |(s, e): (usize, usize)| &at.src[s..e];
+    // Walk back over `name . name . name` ending right before the `(`.
+    let mut i = before.len();
+    let mut names = Vec::new();
+    while i > 0 && before[i - 1].0 == Token::Ident {
+        names.push(before[i - 1].1);
+        if i < 2 || before[i - 2].0 != Token::Dot {
+            break;
+        }
+        i -= 2;
+    }
+    if names.len() < 2 {
+        return None;
+    }
+    let function = names[0];
+    let module = *names.last()?;
+    if !matches!(text(module), "np" | "numpy" | "math" | "torch" | "jnp") {
+        return None;
+    }
+    let prefix = Span::new(file, module.0, function.0);
+    let prefix_text = &at.src[module.0..function.0];
+    Some(
+        Diagnostic::error(Code::PythonSyntax, prefix, format!("`{prefix_text}` is a Python module prefix"))
+            .label("rwd functions have no module")
+            .with_help(format!("call `{}` directly", text(function)))
+            .with_suggestion(prefix, "", true),
+    )
+}
+
+/// Mistakes with one right spelling get a specific message and a certain
+/// replacement: Python's `elif` and `#` comments (E0004), a space between a
+/// number and its unit, a missing `}` before the next declaration.
+fn syntax_fix(diag: Diagnostic, at: &Found, positives: &[Rule]) -> Diagnostic {
+    use super::lexer::Token;
+    let file = diag.primary.span.file;
+    let here = Span::new(file, at.start, at.start + at.len);
+    let word = &at.src[at.start..at.start + at.len];
+    let rest = &at.src[at.start..];
+    if word == "elif" || word == "elsif" {
+        return Diagnostic::error(Code::PythonSyntax, here, format!("`{word}` is not rwd"))
+            .label("write `else if`")
+            .with_help("`if a then x else if b then y else z`")
+            .with_suggestion(here, "else if", true);
+    }
+    if rest.starts_with('#') {
+        let hash = Span::new(file, at.start, at.start + 1);
+        return Diagnostic::error(Code::PythonSyntax, hash, "`#` does not start a comment in rwd")
+            .label("write `//`")
+            .with_suggestion(hash, "//", true);
+    }
+    if rest.starts_with(';') {
+        let semicolon = Span::new(file, at.start, at.start + 1);
+        return diag.with_help("rwd has no `;`: declarations and clauses end where the next one starts").with_suggestion(semicolon, "", true);
+    }
+    // 'name': a string in single quotes (rwd strings use double quotes).
+    if let Some(body) = rest.strip_prefix('\'')
+        && let Some(close) = body.find(['\'', '\n', '"']).filter(|&i| body[i..].starts_with('\''))
+    {
+        let quoted = Span::new(file, at.start, at.start + close + 2);
+        return diag.with_help("strings are written in double quotes").with_suggestion(quoted, format!("\"{}\"", &body[..close]), true);
+    }
+    let previous = at.tokens_before().last();
+    if rest.starts_with('(')
+        && let Some(fix) = module_prefix(at, file)
+    {
+        return fix;
+    }
+    let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    if matches!(&rest[..name_len], "cm" | "mm" | "m" | "deg" | "rad" | "s" | "ms")
+        && let Some((Token::Number, (_, number_end))) = previous
+    {
+        let gap = Span::new(file, number_end, at.start);
+        return diag.with_suggestion(gap, "", true);
+    }
+    // `x = value` where a declaration must start: Python's assignment. In a
+    // reward it may also have been a `term`, so the fix is a guess.
+    let after_name = rest[name_len..].trim_start();
+    if name_len > 0 && positives.contains(&Rule::let_decl) && after_name.starts_with('=') && !after_name.starts_with("==") {
+        let name = &rest[..name_len];
+        let span = Span::new(file, at.start, at.start + name_len);
+        return Diagnostic::error(Code::Syntax, span, format!("`{name} = ...` is not a declaration"))
+            .label(format!("write `let {name} = ...`"))
+            .with_help("bindings are written `let name = value` (a number added to the reward is `term name = value`)")
+            .with_suggestion(Span::new(file, at.start, at.start), "let ", false);
+    }
+    if positives.contains(&Rule::rbrace) {
+        let mut open: Vec<usize> = Vec::new();
+        for (token, (start, _)) in at.tokens_before() {
+            match token {
+                Token::LBrace => open.push(start),
+                Token::RBrace => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        if let (Some(&brace), Some((_, (_, last_end)))) = (open.last(), previous) {
+            let line_start = at.src[..brace].rfind('\n').map_or(0, |i| i + 1);
+            let opener = at.src[line_start..brace].trim();
+            let indent: String = at.src[line_start..brace].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+            // Only a declaration that cannot be inside the open block, in a
+            // file with more `{` than `}`, proves where the `}` belongs (with
+            // balanced braces, a `let` inside a stage is the mistake).
+            let certain = at.tokens.unbalanced_braces && (at.end_of_input
+                || matches!(
+                    at.token_here(),
+                    Some(Token::Scene | Token::Failure | Token::Reward | Token::Stages | Token::Stage | Token::Penalty | Token::Success | Token::Fn | Token::Check | Token::Use | Token::Let | Token::Term | Token::Include)
+                ));
+            if !certain {
+                // Something else may be wrong here (`=` for `==`): keep the plain error.
+                return diag;
+            }
+            let found = if at.end_of_input { "the end of the file".to_string() } else { format!("`{word}`") };
+            let insert = Span::new(file, last_end, last_end);
+            return Diagnostic::error(Code::Syntax, here, format!("missing `}}`: `{opener}` is not closed before {found}"))
+                .label("expected `}` before this")
+                .with_secondary(Span::new(file, brace, brace + 1), "this `{` is not closed")
+                .with_suggestion(insert, format!("\n{indent}}}"), true);
+        }
+    }
     diag
 }
 
@@ -278,6 +448,7 @@ fn syntax_help(rest: &str, before: &str) -> Option<&'static str> {
         "cm" | "mm" | "m" | "deg" | "rad" | "s" | "ms" => Some("a unit is written right after its number, without a space: `2cm`"),
         "elif" | "elsif" => Some("write `if a then x else if b then y else z`"),
         "return" => Some(RETURN_HELP),
+        "let" => Some("`let` goes directly inside a `reward` or `check`, before it is used: not inside a stage, not at the top level"),
         _ if previous == "return" => Some(RETURN_HELP),
         _ if rest.starts_with('=') && !rest.starts_with("==") => Some("to compare, write `==`; bindings are `let name = value`"),
         _ if rest.starts_with(':') => Some("types are written only on `fn` parameters and scene entries"),
@@ -305,6 +476,8 @@ fn kids(pair: Pair<'_, Rule>) -> Kids<'_> {
 
 struct Builder<'t> {
     file: FileId,
+    /// The whole source, to quote operands in suggested replacements.
+    src: &'t str,
     base: usize,
     tokens: &'t Tokens,
     diags: RefCell<Vec<Diagnostic>>,
@@ -600,16 +773,56 @@ impl Builder<'_> {
             })
             .map_infix(|(lhs, ld), op, (rhs, rd)| {
                 let op_span = self.span(&op);
-                let binop = binop(op.as_rule());
                 let span = lhs.span.to(rhs.span);
                 let depth = ld.max(rd);
                 if depth >= MAX_EXPR_DEPTH {
                     self.report_depth(&too_deep, span);
                     return (error_expr(span), 1);
                 }
+                if op.as_rule() == Rule::op_pow {
+                    return (self.power(lhs, op_span, rhs), depth + 2);
+                }
+                let binop = binop(op.as_rule());
                 (Expr { kind: ExprKind::Binary { op: binop, op_span, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span }, depth + 1)
             })
             .parse(pair.into_inner());
+        expr
+    }
+
+    /// Python's `a ** b` (E0004): reported with its rwd spelling, `a * a`
+    /// for a small whole exponent (which keeps the dimension right), else
+    /// `pow(a, b)`, and parsed as that so checking goes on.
+    fn power(&self, lhs: Expr, op_span: Span, rhs: Expr) -> Expr {
+        let span = lhs.span.to(rhs.span);
+        let text = |e: &Expr| self.src.get(e.span.start as usize..e.span.end as usize).unwrap_or("").to_string();
+        let (base, exponent) = (text(&lhs), text(&rhs));
+        let atomic = matches!(lhs.kind, ExprKind::Name(_) | ExprKind::Field { .. } | ExprKind::Call { .. } | ExprKind::Number { .. })
+            || (base.starts_with('(') && base.ends_with(')'));
+        let times = match (&rhs.kind, exponent.as_str()) {
+            (ExprKind::Number { unit: None, .. }, "2") => Some(2),
+            (ExprKind::Number { unit: None, .. }, "3") => Some(3),
+            _ => None,
+        };
+        let (replacement, expr) = match times {
+            Some(n) => {
+                let factor = if atomic { base.clone() } else { format!("({base})") };
+                let mut e = lhs.clone();
+                for _ in 1..n {
+                    e = Expr { kind: ExprKind::Binary { op: BinOp::Mul, op_span, lhs: Box::new(e), rhs: Box::new(lhs.clone()) }, span };
+                }
+                (vec![factor; n].join(" * "), e)
+            }
+            None => {
+                let callee = Name { text: "pow".to_string(), span: op_span };
+                (format!("pow({base}, {exponent})"), Expr { kind: ExprKind::Call { callee, args: vec![lhs, rhs] }, span })
+            }
+        };
+        self.error(
+            Diagnostic::error(Code::PythonSyntax, op_span, "`**` is not an rwd operator")
+                .label(format!("write `{replacement}`"))
+                .with_help("rwd has no power operator: multiply, or call `pow(x, y)` (dimensionless x and y)")
+                .with_suggestion(span, replacement, true),
+        );
         expr
     }
 

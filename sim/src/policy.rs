@@ -354,17 +354,7 @@ fn pick_place(ps: &mut PolicyState, s: &EnvState, c: &mut Cmd, obj: usize, dest:
                 ps.set(Phase::Retreat);
             }
         }
-        Phase::Retreat => {
-            c.grip(1.0);
-            if c.goto(r, [r.tcp[0], r.tcp[1], SAFE_Z]) || ps.timer > 10 {
-                if ps.progress < 0.0 {
-                    ps.progress = 0.0;
-                    ps.set(Phase::Hover);
-                } else {
-                    ps.next_job();
-                }
-            }
-        }
+        Phase::Retreat => retreat(c, r, ps),
         _ => ps.set(Phase::Idle),
     }
 }
@@ -502,17 +492,21 @@ fn pull_drawer(ps: &mut PolicyState, s: &EnvState, c: &mut Cmd, noise: PolicyNoi
                 ps.set(Phase::Retreat);
             }
         }
-        Phase::Retreat => {
-            c.grip(1.0);
-            if c.goto(r, [r.tcp[0], r.tcp[1], SAFE_Z]) || ps.timer > 10 {
-                if ps.progress < 0.0 {
-                    ps.progress = 0.0;
-                    ps.set(Phase::Hover);
-                } else {
-                    ps.next_job();
-                }
-            }
-        }
+        Phase::Retreat => retreat(c, r, ps),
         _ => ps.set(Phase::Idle),
+    }
+}
+
+/// Back up to the safe height with the gripper open; then either hover for
+/// another try (a job marks that with negative progress) or take the next job.
+fn retreat(c: &mut Cmd, r: &Robot, ps: &mut PolicyState) {
+    c.grip(1.0);
+    if c.goto(r, [r.tcp[0], r.tcp[1], SAFE_Z]) || ps.timer > 10 {
+        if ps.progress < 0.0 {
+            ps.progress = 0.0;
+            ps.set(Phase::Hover);
+        } else {
+            ps.next_job();
+        }
     }
 }

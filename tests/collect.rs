@@ -152,6 +152,13 @@ fn demo_runs_every_example_and_the_simulator_table() {
         assert!(detected > 0 && agreeing == detected, "{row}");
         assert!(dir.join(format!("{failure}.png")).exists(), "picture of {failure}");
     }
+    // The model-free path: a reward synthesized from each shipped descriptor
+    // compiles against the example's scene and reads the same states.
+    let synthesized = stdout.split("read at the same failure states").nth(1).expect("the synthesis table");
+    for scene in ["toolbox_bench", "trash_table", "vegetable_table", "drawer_cabinet"] {
+        let row = synthesized.lines().find(|l| l.starts_with(scene)).unwrap_or_else(|| panic!("no {scene}:\n{synthesized}"));
+        assert!(row.contains("recover_") && !row.contains("no descriptor"), "{row}");
+    }
 }
 
 #[test]

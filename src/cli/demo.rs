@@ -62,7 +62,7 @@ pub fn run(args: &Args) -> CliResult {
             failed = true;
             continue;
         }
-        if let Some(row) = super::demo_sim::run(file, &c, pictures)? {
+        if let Some(row) = super::demo_sim::run(file, &text, &c, pictures)? {
             sim_rows.push(row);
         }
         for p in &c.programs {

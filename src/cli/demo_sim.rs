@@ -29,13 +29,19 @@ pub struct SimRow {
     pub progress_at_failure: f64,
     /// Mean normalised reward at the failure states.
     pub reward_at_failure: f64,
+    /// The reward `rwd synth` writes from the shipped descriptor of this
+    /// failure (no model), read at the same states: name, stage, progress.
+    pub synthesized: Option<(String, String, f64)>,
     pub picture: Option<String>,
 }
+
+/// The failure descriptors a VLM would report, shipped with the docs.
+const DESCRIPTORS: &str = "docs/descriptors";
 
 /// Runs one example file's first failure (and its recovery reward, if the
 /// file has one) in the simulator; `None` if the file has no failure for a
 /// simulated scene.
-pub fn run(file: &str, c: &Compilation, picture_dir: Option<&str>) -> Result<Option<SimRow>, CliError> {
+pub fn run(file: &str, text: &str, c: &Compilation, picture_dir: Option<&str>) -> Result<Option<SimRow>, CliError> {
     let Some(failure) = c.programs.iter().find(|p| p.kind == ProgramKind::Failure) else { return Ok(None) };
     let Ok(task) = task_for(failure) else { return Ok(None) };
     let reward = c.programs.iter().find(|p| p.reward.as_ref().is_some_and(|r| r.failure.as_deref() == Some(failure.name.as_str())));
@@ -69,6 +75,7 @@ pub fn run(file: &str, c: &Compilation, picture_dir: Option<&str>) -> Result<Opt
             .collect(),
         _ => Vec::new(),
     };
+    let synthesized = synthesized_reward(file, text, task, &venv, &detected)?;
     let at_failures = |values: &dyn Fn(&RewardRunner) -> &Vec<f64>| match runner.as_ref() {
         Some(r) => mean(detected.iter().map(|&i| values(r)[i])),
         None => f64::NAN,
@@ -92,8 +99,42 @@ pub fn run(file: &str, c: &Compilation, picture_dir: Option<&str>) -> Result<Opt
         stage_at_failure: most_common(&stage_names),
         progress_at_failure: at_failures(&|r| &r.out.progress),
         reward_at_failure: at_failures(&|r| &r.out.normalized),
+        synthesized,
         picture,
     }))
+}
+
+/// The first shipped descriptor that `rwd synth` turns into a reward for
+/// this file's scene, run on the detected failure states.
+fn synthesized_reward(file: &str, text: &str, task: rwd_sim::Task, venv: &VecEnv, detected: &[usize]) -> Result<Option<(String, String, f64)>, CliError> {
+    let Ok(scene) = rwd::vlm::scene::SceneView::from_source(file, text, None) else { return Ok(None) };
+    let Ok(entries) = std::fs::read_dir(DESCRIPTORS) else { return Ok(None) };
+    let mut paths: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths.iter().filter(|p| p.extension().is_some_and(|x| x == "json")) {
+        let Ok(json) = std::fs::read_to_string(path) else { continue };
+        let Ok(descriptor) = rwd::vlm::descriptor::Descriptor::from_json(&json) else { continue };
+        let Ok(program) = rwd::vlm::synth::synthesize(&descriptor, Some(&scene)) else { continue };
+        let compiled = rwd::compile("synthesized.rwd", &program);
+        let Some(reward) = compiled.programs.iter().find(|p| p.kind == ProgramKind::Reward) else { continue };
+        if task_for(reward).ok() != Some(task) {
+            continue;
+        }
+        let mut runner = RewardRunner::new(reward, task, venv.n_envs())?;
+        for _ in 0..SETTLE_STEPS {
+            runner.step(venv)?;
+        }
+        let stages: Vec<String> = detected
+            .iter()
+            .map(|&i| match super::commands::stage_name(reward, runner.state.stage.get(i).copied().unwrap_or(0)) {
+                serde_json::Value::String(s) => s,
+                _ => "terms".into(),
+            })
+            .collect();
+        let progress = mean(detected.iter().map(|&i| runner.out.progress[i]));
+        return Ok(Some((reward.name.clone(), most_common(&stages), progress)));
+    }
+    Ok(None)
 }
 
 fn most_common(names: &[String]) -> String {
@@ -139,6 +180,17 @@ pub fn print_table(rows: &[SimRow]) {
     println!("the recovery reward read at each failure state ({SETTLE_STEPS} steps at rest): the stage it starts in,");
     println!("mean progress (0..1) and mean normalised reward. Training a residual policy from these states");
     println!("with these rewards is the runtime's next step.");
+    println!("\nThe reward `rwd synth` writes, without a model, from the failure descriptor a VLM would report");
+    println!("({DESCRIPTORS}/), read at the same failure states:\n");
+    println!("{:<16} {:<28} {:<22} {:>8}", "scene", "synthesized reward", "stage at failure", "progress");
+    println!("{}", "-".repeat(77));
+    for r in rows {
+        match &r.synthesized {
+            Some((name, stage, progress)) => println!("{:<16} {name:<28} {stage:<22} {progress:>8.2}", r.task),
+            None => println!("{:<16} {:<28}", r.task, "(no descriptor for this scene)"),
+        }
+    }
+    println!();
     for r in rows.iter().filter_map(|r| r.picture.as_ref()) {
         println!("picture of a failure state: {r}");
     }

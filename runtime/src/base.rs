@@ -5,12 +5,12 @@
 //! what it would have done in the states the network reached, adds those
 //! pairs and trains again.
 
-use rwd_sim::{ACTION_DIM, BasePolicy, PolicyNoise, TaskConfig, VecEnv};
+use rwd_sim::{ACTION_DIM, BasePolicy, Outcomes, PolicyNoise, TaskConfig, VecEnv};
 
 use crate::bc::{self, BcConfig, BcReport, Demonstrations};
 use crate::error::RuntimeError;
 use crate::policy_net::PolicyNet;
-use crate::rollout::{BaseInputs, INPUT_DIM, Outcomes, sim};
+use crate::rollout::{BaseInputs, INPUT_DIM, sim};
 
 /// How to train a base policy.
 #[derive(Debug, Clone)]

@@ -15,4 +15,5 @@ pub mod rollout;
 pub use bc::{BcConfig, BcReport, Demonstrations};
 pub use error::RuntimeError;
 pub use policy_net::{NetSpec, PolicyNet};
-pub use rollout::{BaseInputs, INPUT_DIM, Outcomes, evaluate_learned, evaluate_scripted};
+pub use rollout::{BaseInputs, INPUT_DIM, evaluate_learned, evaluate_scripted};
+pub use rwd_sim::Outcomes;

@@ -1,11 +1,8 @@
-//! Rollouts in the embedded simulator: demonstrations from the scripted
-//! controller, and evaluation of a base policy (scripted or learned) by
-//! success rate and the simulator's labels of the final states.
+//! Rollouts in the embedded simulator: a base policy's input rows, and
+//! evaluation of a base policy (scripted or learned) by success rate and the
+//! simulator's labels of the final states.
 
-use std::collections::BTreeMap;
-
-use rwd_sim::tasks::failure_mode;
-use rwd_sim::{ACTION_DIM, BasePolicy, POLICY_OBS_DIM, PolicyNoise, TaskConfig, VecEnv};
+use rwd_sim::{ACTION_DIM, BasePolicy, Outcomes, POLICY_OBS_DIM, PolicyNoise, TaskConfig, VecEnv};
 
 use crate::error::RuntimeError;
 use crate::policy_net::PolicyNet;
@@ -57,40 +54,10 @@ pub(crate) fn sim(error: rwd_sim::SimError) -> RuntimeError {
     RuntimeError::Config { field: "simulator", problem: error.to_string() }
 }
 
-/// How a batch of episodes ended.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Outcomes {
-    pub episodes: usize,
-    pub successes: usize,
-    /// Final states by the simulator's label ("success", a failure mode, "other").
-    pub by_label: BTreeMap<String, usize>,
-}
-
-impl Outcomes {
-    pub fn success_rate(&self) -> f64 {
-        if self.episodes == 0 { 0.0 } else { self.successes as f64 / self.episodes as f64 }
-    }
-
-    pub(crate) fn of(venv: &VecEnv) -> Outcomes {
-        let mut outcomes = Outcomes { episodes: venv.n_envs(), ..Outcomes::default() };
-        for state in venv.envs() {
-            let label = if state.success { "success" } else { failure_mode(state).unwrap_or("other") };
-            outcomes.successes += usize::from(state.success);
-            *outcomes.by_label.entry(label.to_string()).or_default() += 1;
-        }
-        outcomes
-    }
-}
-
 /// The scripted controller's outcomes over `episodes` seeded episodes.
 pub fn evaluate_scripted(config: TaskConfig, episodes: usize, seed: u64, noise: PolicyNoise) -> Result<Outcomes, RuntimeError> {
     let mut venv = VecEnv::new(config, episodes, seed);
-    let mut policy = BasePolicy::new(&venv, noise);
-    let mut actions = vec![0f32; episodes * ACTION_DIM];
-    for _ in 0..venv.horizon() {
-        policy.act(&venv, &mut actions).map_err(sim)?;
-        venv.step(&actions).map_err(sim)?;
-    }
+    BasePolicy::new(&venv, noise).run_episodes(&mut venv, |_, _| {}).map_err(sim)?;
     Ok(Outcomes::of(&venv))
 }
 

@@ -15,11 +15,13 @@
 //! - `vec_env`: N environments stepped together; `BasePolicy` over them.
 //! - `obs`: the fixed-size policy observation.
 //! - `observe`: observations in the layout a compiled rwd program asks for.
+//! - `outcomes`: how a batch of episodes ended, by label.
 //! - `view`: bodies and gripper for a renderer.
 
 pub mod geom;
 pub mod obs;
 pub mod observe;
+pub mod outcomes;
 pub mod physics;
 pub mod policy;
 pub mod rng;
@@ -30,6 +32,7 @@ pub mod world;
 
 pub use obs::POLICY_OBS_DIM;
 pub use observe::{LayoutError, ObsPlan, ProgramLayout};
+pub use outcomes::{Outcomes, outcome_label};
 pub use physics::{ACTION_DIM, Action};
 pub use policy::{PolicyNoise, PolicyState};
 pub use tasks::{Task, Variant};

@@ -311,6 +311,19 @@ impl BasePolicy {
         Ok(())
     }
 
+    /// Runs one whole episode (the task's horizon) in every environment,
+    /// this policy choosing every action; `on_step(step, horizon)` after each.
+    pub fn run_episodes(&mut self, venv: &mut VecEnv, mut on_step: impl FnMut(u32, u32)) -> Result<(), SimError> {
+        let mut actions = vec![0f32; venv.n_envs() * ACTION_DIM];
+        let horizon = venv.horizon();
+        for step in 0..horizon {
+            self.act(venv, &mut actions)?;
+            venv.step(&actions)?;
+            on_step(step + 1, horizon);
+        }
+        Ok(())
+    }
+
     pub fn state(&self, env: usize) -> Option<&PolicyState> {
         self.states.get(env)
     }

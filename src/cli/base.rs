@@ -7,8 +7,7 @@
 use super::args::Args;
 use super::collect::{number, parse_variant};
 use super::{CliError, CliResult};
-use rwd_sim::{ACTION_DIM, BasePolicy, PolicyNoise, Task, TaskConfig, VecEnv};
-use std::collections::BTreeMap;
+use rwd_sim::{BasePolicy, Outcomes, PolicyNoise, Task, TaskConfig, VecEnv};
 
 pub fn parse_task(text: &str) -> Result<Task, CliError> {
     Task::ALL.into_iter().find(|t| t.scene_name() == text || task_name(*t) == text).ok_or_else(|| {
@@ -26,42 +25,22 @@ pub fn task_name(task: Task) -> &'static str {
     }
 }
 
-/// How a batch of episodes ended, by the simulator's label of each final state.
-struct Outcome {
-    episodes: usize,
-    by_label: BTreeMap<String, usize>,
-}
-
-impl Outcome {
-    fn of(venv: &VecEnv) -> Outcome {
-        let mut by_label = BTreeMap::new();
-        for s in venv.envs() {
-            let label = if s.success { "success" } else { rwd_sim::tasks::failure_mode(s).unwrap_or("other") };
-            *by_label.entry(label.to_string()).or_insert(0) += 1;
-        }
-        Outcome { episodes: venv.n_envs(), by_label }
-    }
-
-    fn rate(&self, label: &str) -> f64 {
-        self.by_label.get(label).copied().unwrap_or(0) as f64 / self.episodes.max(1) as f64
-    }
-
-    fn row(&self, task: Task, policy: &str) -> String {
-        let failures: Vec<String> = self
-            .by_label
-            .iter()
-            .filter(|(l, _)| l.as_str() != "success")
-            .map(|(l, n)| format!("{l} {:.0}%", 100.0 * *n as f64 / self.episodes.max(1) as f64))
-            .collect();
-        format!(
-            "{:<18} {:<12} {:>8} {:>8.1}%  {}",
-            task_name(task),
-            policy,
-            self.episodes,
-            100.0 * self.rate("success"),
-            failures.join(", ")
-        )
-    }
+/// One row of the `evaluate` table.
+fn row(outcomes: &Outcomes, task: Task, policy: &str) -> String {
+    let failures: Vec<String> = outcomes
+        .by_label
+        .keys()
+        .filter(|l| l.as_str() != "success")
+        .map(|l| format!("{l} {:.0}%", 100.0 * outcomes.rate(l)))
+        .collect();
+    format!(
+        "{:<18} {:<12} {:>8} {:>8.1}%  {}",
+        task_name(task),
+        policy,
+        outcomes.episodes,
+        100.0 * outcomes.success_rate(),
+        failures.join(", ")
+    )
 }
 
 const HEADER: &str = "task               policy       episodes  success  final states that failed";
@@ -86,21 +65,17 @@ pub fn evaluate(args: &Args) -> CliResult {
             "scripted" => scripted(config, episodes, seed)?,
             checkpoint => learned::evaluate(checkpoint, config, episodes, seed)?,
         };
-        println!("{}", outcome.row(task, if policy == "scripted" { "scripted" } else { "learned" }));
+        println!("{}", row(&outcome, task, if policy == "scripted" { "scripted" } else { "learned" }));
     }
     Ok(0)
 }
 
-fn scripted(config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcome, CliError> {
-    let fail = |e: rwd_sim::SimError| CliError::Failed(e.to_string());
+fn scripted(config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcomes, CliError> {
     let mut venv = VecEnv::new(config, episodes, seed);
-    let mut policy = BasePolicy::new(&venv, PolicyNoise::default());
-    let mut actions = vec![0f32; episodes * ACTION_DIM];
-    for _ in 0..venv.horizon() {
-        policy.act(&venv, &mut actions).map_err(fail)?;
-        venv.step(&actions).map_err(fail)?;
-    }
-    Ok(Outcome::of(&venv))
+    BasePolicy::new(&venv, PolicyNoise::default())
+        .run_episodes(&mut venv, |_, _| {})
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(Outcomes::of(&venv))
 }
 
 #[cfg(feature = "runtime")]
@@ -115,11 +90,10 @@ mod learned {
         CliError::Failed(e.to_string())
     }
 
-    pub fn evaluate(path: &str, config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcome, CliError> {
+    pub fn evaluate(path: &str, config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcomes, CliError> {
         let bytes = std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{path}`: {e}")))?;
         let (net, _header) = checkpoint::from_bytes(&bytes, path).map_err(runtime)?;
-        let outcomes = rwd_runtime::evaluate_learned(&net, config, episodes, seed).map_err(runtime)?;
-        Ok(Outcome { episodes: outcomes.episodes, by_label: outcomes.by_label })
+        rwd_runtime::evaluate_learned(&net, config, episodes, seed).map_err(runtime)
     }
 
     /// `rwd train-base --task T --out CKPT [--episodes N] [--rounds R] [--epochs E] [--seed S]`
@@ -164,7 +138,7 @@ mod learned {
 
     const MISSING: &str = "this rwd was built without the training runtime (libtorch); build it with `./x cargo build --release --features runtime`";
 
-    pub fn evaluate(_path: &str, _config: TaskConfig, _episodes: usize, _seed: u64) -> Result<Outcome, CliError> {
+    pub fn evaluate(_path: &str, _config: TaskConfig, _episodes: usize, _seed: u64) -> Result<Outcomes, CliError> {
         Err(CliError::Failed(format!("a learned policy needs libtorch: {MISSING}")))
     }
 

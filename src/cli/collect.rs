@@ -8,8 +8,7 @@ use super::files::{read, write_atomic, write_atomic_bytes};
 use super::sim_link::{Detector, Verdict, task_for};
 use super::{CliError, CliResult, picture};
 use rwd::check::hir::ProgramKind;
-use rwd_sim::tasks::failure_mode;
-use rwd_sim::{BasePolicy, EnvState, PolicyNoise, TaskConfig, Variant, VecEnv, ACTION_DIM};
+use rwd_sim::{BasePolicy, EnvState, PolicyNoise, TaskConfig, Variant, VecEnv, outcome_label};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -81,15 +80,15 @@ pub fn run(args: &Args) -> CliResult {
 
     let config = TaskConfig { task, variant };
     let mut venv = VecEnv::new(config, episodes, seed);
-    let mut policy = BasePolicy::new(&venv, PolicyNoise { scale: noise });
-    let mut actions = vec![0f32; episodes * ACTION_DIM];
-    let horizon = venv.horizon();
-    eprintln!("collect: {episodes} episodes of `{}` ({variant:?}), {horizon} steps each, judged by `{}`", task.scene_name(), program.name);
-    for step in 0..horizon {
-        policy.act(&venv, &mut actions).map_err(|e| CliError::Failed(e.to_string()))?;
-        venv.step(&actions).map_err(|e| CliError::Failed(e.to_string()))?;
-        progress(step + 1, horizon);
-    }
+    eprintln!(
+        "collect: {episodes} episodes of `{}` ({variant:?}), {} steps each, judged by `{}`",
+        task.scene_name(),
+        venv.horizon(),
+        program.name
+    );
+    BasePolicy::new(&venv, PolicyNoise { scale: noise })
+        .run_episodes(&mut venv, progress)
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     if std::io::stderr().is_terminal() {
         eprintln!();
     }
@@ -139,7 +138,7 @@ pub struct Verdicts {
 pub fn classify(venv: &VecEnv, verdicts: &[Verdict]) -> Verdicts {
     let mut out = Verdicts { labels: Vec::with_capacity(verdicts.len()), table: BTreeMap::new() };
     for (state, verdict) in venv.envs().iter().zip(verdicts) {
-        let label = if state.success { "success" } else { failure_mode(state).unwrap_or("other") };
+        let label = outcome_label(state);
         let column = match verdict {
             Verdict::Detected => 0,
             Verdict::Clear => 1,

@@ -9,7 +9,7 @@ use super::{CliError, picture};
 use super::files::write_atomic_bytes;
 use rwd::Compilation;
 use rwd::check::hir::ProgramKind;
-use rwd_sim::{ACTION_DIM, BasePolicy, PolicyNoise, TaskConfig, VecEnv};
+use rwd_sim::{BasePolicy, PolicyNoise, TaskConfig, VecEnv};
 
 /// Episodes per task: enough for rates to two digits, seconds on 2 cores.
 const EPISODES: usize = 256;
@@ -46,40 +46,17 @@ pub fn run(file: &str, text: &str, c: &Compilation, picture_dir: Option<&str>) -
     let Ok(task) = task_for(failure) else { return Ok(None) };
     let reward = c.programs.iter().find(|p| p.reward.as_ref().is_some_and(|r| r.failure.as_deref() == Some(failure.name.as_str())));
     let mut detector = Detector::new(failure, task)?;
-    let mut runner = reward.map(|r| RewardRunner::new(r, task, EPISODES)).transpose()?;
 
     let mut venv = VecEnv::new(TaskConfig::new(task), EPISODES, 2026);
-    let mut policy = BasePolicy::new(&venv, PolicyNoise::default());
-    let mut actions = vec![0f32; EPISODES * ACTION_DIM];
     eprintln!("  {file}: {EPISODES} base-policy episodes of `{}`", task.scene_name());
-    for _ in 0..venv.horizon() {
-        policy.act(&venv, &mut actions).map_err(|e| CliError::Failed(e.to_string()))?;
-        venv.step(&actions).map_err(|e| CliError::Failed(e.to_string()))?;
-    }
+    BasePolicy::new(&venv, PolicyNoise::default())
+        .run_episodes(&mut venv, |_, _| {})
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     let verdicts = detector.detect(&venv)?;
     let Verdicts { labels, .. } = classify(&venv, &verdicts);
-    if let Some(runner) = runner.as_mut() {
-        for _ in 0..SETTLE_STEPS {
-            runner.step(&venv)?;
-        }
-    }
-
     let detected: Vec<usize> = (0..EPISODES).filter(|&i| verdicts[i] == Verdict::Detected).collect();
-    let stage_names: Vec<String> = match (reward, runner.as_ref()) {
-        (Some(reward), Some(runner)) => detected
-            .iter()
-            .map(|&i| match super::commands::stage_name(reward, runner.state.stage.get(i).copied().unwrap_or(0)) {
-                serde_json::Value::String(s) => s,
-                _ => "terms".into(),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let reading = reward.map(|r| read_at(r, task, &venv, &detected)).transpose()?;
     let synthesized = synthesized_reward(file, text, task, &venv, &detected)?;
-    let at_failures = |values: &dyn Fn(&RewardRunner) -> &Vec<f64>| match runner.as_ref() {
-        Some(r) => mean(detected.iter().map(|&i| values(r)[i])),
-        None => f64::NAN,
-    };
     let picture = match (picture_dir, detected.first()) {
         (Some(dir), Some(&i)) => {
             let path = format!("{dir}/{}.png", failure.name);
@@ -96,9 +73,9 @@ pub fn run(file: &str, text: &str, c: &Compilation, picture_dir: Option<&str>) -
         base_success: (0..EPISODES).filter(|&i| venv.success(i)).count(),
         agreeing: detected.iter().filter(|&&i| labels[i] == failure.name).count(),
         detected: detected.len(),
-        stage_at_failure: most_common(&stage_names),
-        progress_at_failure: at_failures(&|r| &r.out.progress),
-        reward_at_failure: at_failures(&|r| &r.out.normalized),
+        stage_at_failure: reading.as_ref().map_or_else(|| "-".into(), |r| r.stage.clone()),
+        progress_at_failure: reading.as_ref().map_or(f64::NAN, |r| r.progress),
+        reward_at_failure: reading.as_ref().map_or(f64::NAN, |r| r.normalized),
         synthesized,
         picture,
     }))
@@ -120,21 +97,39 @@ fn synthesized_reward(file: &str, text: &str, task: rwd_sim::Task, venv: &VecEnv
         if task_for(reward).ok() != Some(task) {
             continue;
         }
-        let mut runner = RewardRunner::new(reward, task, venv.n_envs())?;
-        for _ in 0..SETTLE_STEPS {
-            runner.step(venv)?;
-        }
-        let stages: Vec<String> = detected
-            .iter()
-            .map(|&i| match super::commands::stage_name(reward, runner.state.stage.get(i).copied().unwrap_or(0)) {
-                serde_json::Value::String(s) => s,
-                _ => "terms".into(),
-            })
-            .collect();
-        let progress = mean(detected.iter().map(|&i| runner.out.progress[i]));
-        return Ok(Some((reward.name.clone(), most_common(&stages), progress)));
+        let reading = read_at(reward, task, venv, detected)?;
+        return Ok(Some((reward.name.clone(), reading.stage, reading.progress)));
     }
     Ok(None)
+}
+
+/// What a reward says about the detected failure states.
+struct Reading {
+    /// The most common stage, with its count.
+    stage: String,
+    progress: f64,
+    normalized: f64,
+}
+
+/// Steps `reward` over every environment's final state, at rest, and reads
+/// it at the `detected` ones.
+fn read_at(reward: &rwd::ir::Program, task: rwd_sim::Task, venv: &VecEnv, detected: &[usize]) -> Result<Reading, CliError> {
+    let mut runner = RewardRunner::new(reward, task, venv.n_envs())?;
+    for _ in 0..SETTLE_STEPS {
+        runner.step(venv)?;
+    }
+    let stages: Vec<String> = detected
+        .iter()
+        .map(|&i| match super::commands::stage_name(reward, runner.state.stage.get(i).copied().unwrap_or(0)) {
+            serde_json::Value::String(s) => s,
+            _ => "terms".into(),
+        })
+        .collect();
+    Ok(Reading {
+        stage: most_common(&stages),
+        progress: mean(detected.iter().map(|&i| runner.out.progress[i])),
+        normalized: mean(detected.iter().map(|&i| runner.out.normalized[i])),
+    })
 }
 
 fn most_common(names: &[String]) -> String {

@@ -183,9 +183,17 @@ fn a_learned_base_policy_trains_saves_and_evaluates() {
     let dir = temp_dir("train-base");
     let ckpt = dir.join("base.ckpt").display().to_string();
     let (code, stdout, stderr) =
-        rwd(&["train-base", "--task", "drawer", "--episodes", "8", "--rounds", "1", "--epochs", "2", "--out", &ckpt]);
+        rwd(&["train-base", "--task", "drawer", "--episodes", "8", "--epochs", "3", "--select-every", "2", "--select-episodes", "4", "--out", &ckpt]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stdout.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count(), 2, "{stdout}");
+    assert!(stdout.starts_with("demonstrations: 8 episodes"), "{stdout}");
+    let epochs: Vec<&str> = stdout.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).collect();
+    assert_eq!(epochs.len(), 3, "{stdout}");
+    // Epochs 2 and 3 (the last) are scored in closed loop; epoch 1 is not.
+    assert!(epochs[0].trim_end().ends_with('-') && epochs[1].ends_with('%') && epochs[2].ends_with('%'), "{stdout}");
+    assert!(stdout.contains("kept epoch 2:") || stdout.contains("kept epoch 3:"), "{stdout}");
+    let (code, _, stderr) = rwd(&["train-base", "--task", "drawer", "--perturb", "3", "--out", &ckpt]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("perturbation"), "{stderr}");
     let (code, stdout, stderr) = rwd(&["evaluate", "--task", "drawer", "--policy", &ckpt, "--episodes", "4"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.lines().any(|l| l.starts_with("drawer") && l.contains("learned")), "{stdout}");

@@ -1,77 +1,150 @@
-//! The learned base policy: behaviour cloning with DAgger. Plain cloning
-//! of a closed-loop controller fails by compounding error: the network
-//! drifts into states the controller never visited and has no label for.
-//! DAgger (Ross et al., 2011) rolls the network out, asks the controller
-//! what it would have done in the states the network reached, adds those
-//! pairs and trains again.
+//! The learned base policy: behaviour cloning of the scripted controller,
+//! with noise injected while it demonstrates (DART, Laskey et al., 2017)
+//! and the weights chosen by closed-loop success.
+//!
+//! Plain cloning fails by compounding error: the network drifts into states
+//! the controller never visited and has no label for. DAgger (Ross et al.,
+//! 2011) answers that by asking the expert about the network's states, but
+//! it needs an expert whose action is a function of the state. The scripted
+//! controller is a state machine (phases, timers, retries): run alongside
+//! the network's episode its memory stops matching the scene, and its
+//! labels there (give up, stand still) taught the network to stall (0%
+//! closed-loop success in every configuration tried). DART keeps the
+//! controller in charge of its own episode, so its memory stays valid, and
+//! perturbs what is executed: the states drift the way a network's would,
+//! and every one of them is labelled with the controller's clean action
+//! (its correction).
 
+use std::cell::{Cell, RefCell};
+
+use rwd_sim::rng::Rng;
 use rwd_sim::{ACTION_DIM, BasePolicy, Outcomes, PolicyNoise, TaskConfig, VecEnv};
 
-use crate::bc::{self, BcConfig, BcReport, Demonstrations};
+use crate::bc::{self, BcConfig, BcReport, Demonstrations, Selection};
 use crate::error::RuntimeError;
 use crate::policy_net::PolicyNet;
-use crate::rollout::{BaseInputs, INPUT_DIM, sim};
+use crate::rollout::{BaseInputs, INPUT_DIM, evaluate_learned, sim};
 
 /// How to train a base policy.
 #[derive(Debug, Clone)]
 pub struct BaseConfig {
     pub task: TaskConfig,
-    /// Episodes per round (rolled out in parallel).
+    /// Demonstration episodes (rolled out in parallel).
     pub episodes: usize,
-    /// Rounds after the first, expert-driven one.
-    pub dagger_rounds: usize,
     pub seed: u64,
+    /// The demonstrator's perception noise: 0 clones an oracle, 1 the
+    /// scripted base policy with its failure modes.
     pub noise: PolicyNoise,
+    /// Standard deviation of the Gaussian noise added to every executed
+    /// action component while demonstrating (actions are in [-1, 1]).
+    pub perturbation: f64,
     pub bc: BcConfig,
+    /// Score the weights in closed loop every this many epochs and keep the
+    /// best (0: keep the last epoch's).
+    pub select_every: usize,
+    /// Episodes per closed-loop score, on seeds disjoint from the
+    /// demonstrations' and from `rwd evaluate`'s default ones.
+    pub selection_episodes: usize,
 }
 
-/// What happened in one round.
+impl BaseConfig {
+    /// The settings `rwd train-base` uses unless told otherwise.
+    pub fn new(task: TaskConfig) -> BaseConfig {
+        BaseConfig {
+            task,
+            episodes: 400,
+            seed: 1,
+            noise: PolicyNoise::default(),
+            perturbation: 0.1,
+            bc: BcConfig { epochs: 40, ..BcConfig::default() },
+            select_every: 5,
+            selection_episodes: 100,
+        }
+    }
+
+    fn validate(&self) -> Result<(), RuntimeError> {
+        if self.episodes == 0 {
+            return Err(RuntimeError::Config { field: "episodes", problem: "must be at least 1".into() });
+        }
+        if !(0.0..=1.0).contains(&self.perturbation) {
+            return Err(RuntimeError::Config { field: "perturbation", problem: "must be in [0, 1]".into() });
+        }
+        if !(self.noise.scale >= 0.0 && self.noise.scale.is_finite()) {
+            return Err(RuntimeError::Config { field: "noise", problem: "must be a finite number >= 0".into() });
+        }
+        if self.select_every > 0 && self.selection_episodes == 0 {
+            return Err(RuntimeError::Config { field: "selection_episodes", problem: "must be at least 1 to select".into() });
+        }
+        Ok(())
+    }
+
+    /// Seeds for closed-loop scoring: far from the demonstration seed and
+    /// from small evaluation seeds, so the kept weights are not chosen on
+    /// the episodes they are later judged on.
+    pub fn selection_seed(&self) -> u64 {
+        self.seed.wrapping_add(0x5E1E_C7ED)
+    }
+}
+
+/// What training reports as it goes.
 #[derive(Debug, Clone)]
-pub struct Round {
-    pub round: usize,
-    pub pairs: usize,
-    /// How the episodes driven this round ended (the expert's in round 0,
-    /// the network's after).
-    pub outcomes: Outcomes,
-    pub report: BcReport,
+pub enum Progress {
+    /// The demonstrations are in: how many pairs, and how the perturbed
+    /// demonstrator's episodes ended.
+    Demonstrated { pairs: usize, outcomes: Outcomes },
+    /// One epoch of cloning; `success` when it was scored in closed loop.
+    Epoch { epoch: usize, train_loss: f64, validation_loss: f64, success: Option<f64> },
 }
 
 /// Trains a network that imitates the scripted controller.
-pub fn train(config: &BaseConfig, mut on_round: impl FnMut(&Round)) -> Result<PolicyNet, RuntimeError> {
+pub fn train(config: &BaseConfig, mut on_progress: impl FnMut(&Progress)) -> Result<(PolicyNet, BcReport), RuntimeError> {
+    config.validate()?;
     let mut demos = Demonstrations::new(INPUT_DIM, ACTION_DIM);
-    let mut net: Option<PolicyNet> = None;
-    for round in 0..=config.dagger_rounds {
-        let seed = config.seed.wrapping_add(round as u64 * 7919);
-        let outcomes = rollout(config, net.as_ref(), seed, &mut demos)?;
-        let (trained, report) = bc::train(&demos, &config.bc, |_, _, _| {})?;
-        net = Some(trained);
-        on_round(&Round { round, pairs: demos.len(), outcomes, report });
-    }
-    net.ok_or(RuntimeError::Config { field: "dagger_rounds", problem: "no round ran".into() })
+    let outcomes = demonstrate(config, &mut demos)?;
+    on_progress(&Progress::Demonstrated { pairs: demos.len(), outcomes });
+
+    // An epoch is reported once: right away, or with its score if it gets one.
+    let progress = RefCell::new(on_progress);
+    let losses = Cell::new((0, f64::NAN, f64::NAN));
+    let mut score = |epoch: usize, net: &PolicyNet| -> Result<f64, RuntimeError> {
+        let success = evaluate_learned(net, config.task, config.selection_episodes, config.selection_seed())?.success_rate();
+        let (_, train_loss, validation_loss) = losses.get();
+        (progress.borrow_mut())(&Progress::Epoch { epoch, train_loss, validation_loss, success: Some(success) });
+        Ok(success)
+    };
+    let every = config.select_every;
+    let selection = (every > 0).then(|| Selection { every, score: &mut score });
+    let (net, report) = bc::train_selected(&demos, &config.bc, selection, |epoch, train_loss, validation_loss| {
+        losses.set((epoch, train_loss, validation_loss));
+        if every == 0 || !Selection::scores_after(every, epoch, config.bc.epochs) {
+            (progress.borrow_mut())(&Progress::Epoch { epoch, train_loss, validation_loss, success: None });
+        }
+    })?;
+    Ok((net, report))
 }
 
-/// One round of episodes driven by `driver` (the expert when `None`), with
-/// the expert's action recorded for every state before its episode ends.
-fn rollout(config: &BaseConfig, driver: Option<&PolicyNet>, seed: u64, demos: &mut Demonstrations) -> Result<Outcomes, RuntimeError> {
+/// The scripted controller demonstrates `config.episodes` episodes with its
+/// executed actions perturbed; every state before an episode ends becomes
+/// a pair (input row, the controller's clean action).
+fn demonstrate(config: &BaseConfig, demos: &mut Demonstrations) -> Result<Outcomes, RuntimeError> {
     let n = config.episodes;
-    let mut venv = VecEnv::new(config.task, n, seed);
+    let mut venv = VecEnv::new(config.task, n, config.seed);
     let mut expert = BasePolicy::new(&venv, config.noise);
     let mut inputs = BaseInputs::new(n);
     let mut labels = vec![0f32; n * ACTION_DIM];
+    let mut executed = vec![0f32; n * ACTION_DIM];
+    let mut rng = Rng::new(config.seed ^ 0xDA27_0000_0000_0001);
     for _ in 0..venv.horizon() {
         inputs.fill(&venv)?;
-        // The expert acts every step even when it does not drive: its
-        // controller state follows the episode, so its labels stay valid.
         expert.act(&venv, &mut labels).map_err(sim)?;
         for env in (0..n).filter(|&e| !venv.done(e)) {
             demos.push(inputs.row(env), &labels[env * ACTION_DIM..(env + 1) * ACTION_DIM])?;
         }
-        let driven = match driver {
-            None => labels.clone(),
-            Some(net) => net.act(inputs.fill(&venv)?, n)?.0,
-        };
-        venv.step(&driven).map_err(sim)?;
-        inputs.executed(&driven);
+        for (out, label) in executed.iter_mut().zip(&labels) {
+            *out = (f64::from(*label) + config.perturbation * rng.normal()) as f32;
+        }
+        venv.step(&executed).map_err(sim)?;
+        inputs.executed(&executed);
     }
     Ok(Outcomes::of(&venv))
 }

@@ -64,20 +64,56 @@ impl Default for BcConfig {
     }
 }
 
-/// Per-epoch mean squared errors.
+/// Per-epoch mean squared errors, and the closed-loop scores when the
+/// weights were selected by them.
 #[derive(Debug, Clone, Default)]
 pub struct BcReport {
     pub train_loss: Vec<f64>,
     pub validation_loss: Vec<f64>,
+    /// (epoch, score) at every selection point.
+    pub scores: Vec<(usize, f64)>,
+    /// The epoch whose weights were kept (the last one without selection).
+    pub kept_epoch: usize,
+}
+
+/// Keeps the weights that score best by a measure from outside the
+/// training set, taken every `every` epochs and after the last one. A low
+/// imitation loss does not make a good closed-loop policy (a small error
+/// in the wrong state compounds over an episode), so the measure is
+/// usually the success rate of rollouts.
+pub struct Selection<'a> {
+    pub every: usize,
+    pub score: &'a mut dyn FnMut(usize, &PolicyNet) -> Result<f64, RuntimeError>,
+}
+
+impl Selection<'_> {
+    /// Whether the weights are scored after `epoch` (0-based) of `epochs`.
+    pub fn scores_after(every: usize, epoch: usize, epochs: usize) -> bool {
+        every > 0 && ((epoch + 1) % every == 0 || epoch + 1 == epochs)
+    }
 }
 
 /// Trains a new network on `demos`; `on_epoch(epoch, train, validation)`
-/// reports progress.
+/// reports progress. The weights of the last epoch are kept.
 pub fn train(
     demos: &Demonstrations,
     config: &BcConfig,
+    on_epoch: impl FnMut(usize, f64, f64),
+) -> Result<(PolicyNet, BcReport), RuntimeError> {
+    train_selected(demos, config, None, on_epoch)
+}
+
+/// [`train`], keeping the weights that `selection` scores best (ties go to
+/// the later epoch).
+pub fn train_selected(
+    demos: &Demonstrations,
+    config: &BcConfig,
+    mut selection: Option<Selection<'_>>,
     mut on_epoch: impl FnMut(usize, f64, f64),
 ) -> Result<(PolicyNet, BcReport), RuntimeError> {
+    if selection.as_ref().is_some_and(|s| s.every == 0) {
+        return Err(RuntimeError::Config { field: "selection", problem: "must score every 1 or more epochs".into() });
+    }
     if demos.len() < 2 {
         return Err(RuntimeError::Config { field: "demonstrations", problem: format!("need at least 2 pairs, got {}", demos.len()) });
     }
@@ -103,7 +139,13 @@ pub fn train(
     let (val_obs, val_act) = (obs.index_select(0, &val_idx), actions.index_select(0, &val_idx));
 
     let spec = NetSpec { obs_dim: demos.obs_dim, act_dim: demos.act_dim, hidden: config.hidden.clone() };
-    let mut net = PolicyNet::new_with_rng_held(spec)?;
+    let mut net = PolicyNet::new_with_rng_held(spec.clone())?;
+    // Where the best weights so far are kept (made before training so the
+    // generator's draws do not depend on when the first score comes).
+    let mut best = match selection {
+        Some(_) => Some((PolicyNet::new_with_rng_held(spec)?, f64::NEG_INFINITY)),
+        None => None,
+    };
     net.fit_normalisation(&train_obs);
     let mut optimiser = nn::Adam::default().build(&net.vs, config.learning_rate)?;
 
@@ -132,6 +174,27 @@ pub fn train(
         report.train_loss.push(train_loss);
         report.validation_loss.push(validation_loss);
         on_epoch(epoch, train_loss, validation_loss);
+        report.kept_epoch = epoch;
+        if let (Some(select), Some((kept, best_score))) = (selection.as_mut(), best.as_mut()) {
+            if Selection::scores_after(select.every, epoch, config.epochs) {
+                let score = (select.score)(epoch, &net)?;
+                report.scores.push((epoch, score));
+                if score >= *best_score {
+                    *best_score = score;
+                    kept.vs.copy(&net.vs)?;
+                }
+            }
+        }
     }
-    Ok((net, report))
+    match best {
+        // A NaN score never wins; if nothing won, the last weights stay.
+        Some((kept, best_score)) if best_score > f64::NEG_INFINITY => {
+            let scored = report.scores.iter().filter(|s| !s.1.is_nan());
+            if let Some(&(epoch, _)) = scored.max_by(|a, b| a.1.total_cmp(&b.1)) {
+                report.kept_epoch = epoch;
+            }
+            Ok((kept, report))
+        }
+        _ => Ok((net, report)),
+    }
 }

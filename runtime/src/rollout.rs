@@ -2,6 +2,7 @@
 //! evaluation of a base policy (scripted or learned) by success rate and the
 //! simulator's labels of the final states.
 
+use rwd_sim::obs::CLOCK_SLOT;
 use rwd_sim::{ACTION_DIM, BasePolicy, Outcomes, POLICY_OBS_DIM, PolicyNoise, TaskConfig, VecEnv};
 
 use crate::error::RuntimeError;
@@ -11,7 +12,11 @@ use crate::policy_net::PolicyNet;
 /// the action executed at the previous step (zero at the start). The
 /// scripted controller is a state machine; the previous action tells a
 /// memoryless network which phase it is in (approaching and retreating
-/// pass through the same states).
+/// pass through the same states). The episode clock is withheld (its slot
+/// is 0): with it the network learns when the demonstrator usually did
+/// what instead of reacting to the scene, and a late or early episode
+/// stalls (pick trash, 200 perturbed demonstrations, without the previous
+/// action: 37% closed-loop success with the clock, 69% without).
 pub const INPUT_DIM: usize = POLICY_OBS_DIM + ACTION_DIM;
 
 /// The input rows of a batch, kept between steps.
@@ -33,6 +38,7 @@ impl BaseInputs {
         for env in 0..self.n {
             let row = &mut self.rows[env * INPUT_DIM..(env + 1) * INPUT_DIM];
             row[..POLICY_OBS_DIM].copy_from_slice(&self.obs[env * POLICY_OBS_DIM..(env + 1) * POLICY_OBS_DIM]);
+            row[CLOCK_SLOT] = 0.0;
             row[POLICY_OBS_DIM..].copy_from_slice(&self.previous[env * ACTION_DIM..(env + 1) * ACTION_DIM]);
         }
         Ok(&self.rows)

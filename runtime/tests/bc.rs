@@ -87,34 +87,70 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(bc::train(&data, &BcConfig { batch_size: 0, ..config() }, |_, _, _| {}).is_err());
 }
 
-/// DAgger on the real simulator, one small round: the pairs come from the
-/// scripted controller, and the network fits them.
+/// Selection keeps the weights of the best-scored epoch, not the last.
 #[test]
-fn base_policy_rounds_collect_expert_labels_and_fit_them() {
-    use rwd_runtime::base::{self, BaseConfig};
-    use rwd_runtime::INPUT_DIM;
-    use rwd_sim::{ACTION_DIM, PolicyNoise, Task, TaskConfig};
-    let config = BaseConfig {
-        task: TaskConfig::new(Task::OrganizeToolbox),
-        episodes: 8,
-        dagger_rounds: 1,
-        seed: 3,
-        noise: PolicyNoise::default(),
-        bc: BcConfig { hidden: vec![64, 32], epochs: 5, batch_size: 256, learning_rate: 2e-3, validation_fraction: 0.1, seed: 1 },
+fn selection_keeps_the_best_scored_weights() {
+    use rwd_runtime::bc::Selection;
+    let data = demos(500, 8);
+    let probe = demos(10, 9);
+    let mut seen = Vec::new();
+    // A score that peaks at epoch 4 (0-based 3), whatever the loss does.
+    let mut score = |epoch: usize, net: &rwd_runtime::PolicyNet| {
+        seen.push((epoch, net.act(&probe.obs, 10).expect("act").0));
+        Ok(-((epoch as f64) - 3.0).powi(2))
     };
-    let mut rounds = Vec::new();
-    let net = base::train(&config, |r| rounds.push(r.clone())).expect("trains");
-    assert_eq!(rounds.len(), 2);
-    assert_eq!(net.spec.obs_dim, INPUT_DIM);
-    assert_eq!(net.spec.act_dim, ACTION_DIM);
-    // Round 0 is the expert's: its outcomes are the scripted policy's.
-    assert_eq!(rounds[0].outcomes.episodes, 8);
-    assert!(rounds[0].pairs > 8 * 50, "every step before the end is a pair: {}", rounds[0].pairs);
-    assert!(rounds[1].pairs > rounds[0].pairs, "DAgger adds the network's states");
-    let first = rounds[0].report.train_loss[0];
-    let last = *rounds[1].report.train_loss.last().expect("epochs");
-    assert!(last < first, "imitation loss falls: {first} -> {last}");
+    let cfg = BcConfig { epochs: 8, ..config() };
+    let (net, report) =
+        bc::train_selected(&data, &cfg, Some(Selection { every: 2, score: &mut score }), |_, _, _| {}).expect("trains");
+    assert_eq!(report.scores.iter().map(|s| s.0).collect::<Vec<_>>(), vec![1, 3, 5, 7]);
+    assert_eq!(report.kept_epoch, 3);
+    let kept = &seen.iter().find(|s| s.0 == 3).expect("scored").1;
+    assert_eq!(&net.act(&probe.obs, 10).expect("act").0, kept, "the returned weights are epoch 4's");
+    let last = &seen.last().expect("scored").1;
+    assert_ne!(kept, last, "training moved on after the kept epoch");
+
+    let mut never = |_: usize, _: &rwd_runtime::PolicyNet| Ok(0.0);
+    let zero = Selection { every: 0, score: &mut never };
+    let err = bc::train_selected(&data, &cfg, Some(zero), |_, _, _| {}).err().expect("rejected");
+    assert!(err.to_string().contains("selection"), "{err}");
+}
+
+/// The whole pipeline on the real simulator, small: perturbed
+/// demonstrations from the scripted controller, every epoch reported once,
+/// scored epochs with their closed-loop success.
+#[test]
+fn base_policy_training_reports_demonstrations_and_scored_epochs() {
+    use rwd_runtime::INPUT_DIM;
+    use rwd_runtime::base::{self, BaseConfig, Progress};
+    use rwd_sim::{ACTION_DIM, Task, TaskConfig};
+    let mut config = BaseConfig::new(TaskConfig::new(Task::OrganizeToolbox));
+    config.episodes = 8;
+    config.seed = 3;
+    config.bc = BcConfig { hidden: vec![64, 32], epochs: 4, ..config.bc };
+    config.select_every = 2;
+    config.selection_episodes = 4;
+    let mut events = Vec::new();
+    let (net, report) = base::train(&config, |p| events.push(p.clone())).expect("trains");
+    let Some(Progress::Demonstrated { pairs, outcomes }) = events.first() else { panic!("demonstrations first: {events:?}") };
+    assert_eq!(outcomes.episodes, 8);
+    assert!(*pairs > 8 * 50, "every step before the end is a pair: {pairs}");
+    let epochs: Vec<(usize, bool)> = events[1..]
+        .iter()
+        .map(|p| match p {
+            Progress::Epoch { epoch, success, .. } => (*epoch, success.is_some()),
+            other => panic!("only epochs after the demonstrations: {other:?}"),
+        })
+        .collect();
+    assert_eq!(epochs, vec![(0, false), (1, true), (2, false), (3, true)]);
+    assert!(report.kept_epoch == 1 || report.kept_epoch == 3);
+    assert!(report.train_loss[3] < report.train_loss[0], "imitation loss falls: {:?}", report.train_loss);
+    assert_eq!((net.spec.obs_dim, net.spec.act_dim), (INPUT_DIM, ACTION_DIM));
     // The features a residual policy would observe.
     let (_, features) = net.act(&vec![0.0; INPUT_DIM], 1).expect("acts");
     assert_eq!(features.len(), 32);
+
+    let bad = BaseConfig { perturbation: 2.0, ..config.clone() };
+    assert!(base::train(&bad, |_| {}).err().expect("rejected").to_string().contains("perturbation"));
+    let bad = BaseConfig { episodes: 0, ..config };
+    assert!(base::train(&bad, |_| {}).err().expect("rejected").to_string().contains("episodes"));
 }

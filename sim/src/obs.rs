@@ -28,6 +28,8 @@ pub const POLICY_OBS_DIM: usize = 65;
 pub const PROPRIO_DIM: usize = 16;
 pub const BODY_SLOTS: usize = 4;
 pub const BODY_SLOT_DIM: usize = 11;
+/// The episode clock, step / horizon.
+pub const CLOCK_SLOT: usize = 20;
 const BODY_START: usize = 21;
 
 /// Write one environment's policy observation; `out` must be
@@ -48,7 +50,7 @@ pub fn policy_obs(s: &EnvState, out: &mut [f32]) {
     v[12] = r.torso;
     v[13..16].copy_from_slice(&r.vel);
     v[16 + s.task.index()] = 1.0;
-    v[20] = f64::from(s.step) / f64::from(s.task.horizon());
+    v[CLOCK_SLOT] = f64::from(s.step) / f64::from(s.task.horizon());
     for (k, b) in s.bodies.iter().skip(1).take(BODY_SLOTS).enumerate() {
         let o = BODY_START + k * BODY_SLOT_DIM;
         v[o..o + 3].copy_from_slice(&sub(b.pos, r.tcp));

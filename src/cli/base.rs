@@ -82,8 +82,7 @@ fn scripted(config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcomes, 
 mod learned {
     use super::super::files::{write_atomic_bytes, check_writable_dir};
     use super::*;
-    use rwd_runtime::base::{self, BaseConfig};
-    use rwd_runtime::bc::BcConfig;
+    use rwd_runtime::base::{self, BaseConfig, Progress};
     use rwd_runtime::checkpoint;
 
     fn runtime(e: rwd_runtime::RuntimeError) -> CliError {
@@ -96,36 +95,51 @@ mod learned {
         rwd_runtime::evaluate_learned(&net, config, episodes, seed).map_err(runtime)
     }
 
-    /// `rwd train-base --task T --out CKPT [--episodes N] [--rounds R] [--epochs E] [--seed S]`
+    /// `rwd train-base --task T --out CKPT [--episodes N] [--epochs E] [--seed S]
+    /// [--noise K] [--perturb SIGMA] [--select-every E] [--select-episodes N] [--variant V]`
     pub fn train(args: &Args) -> CliResult {
         let task = parse_task(args.value("--task").ok_or_else(|| CliError::Usage("`train-base` needs `--task`".into()))?)?;
         let out = args.value("--out").ok_or_else(|| CliError::Usage("`train-base` needs `--out FILE.ckpt`".into()))?;
         check_writable_dir(out)?;
-        let config = BaseConfig {
-            task: TaskConfig { task, variant: parse_variant(args.value("--variant").unwrap_or("nominal"))? },
-            episodes: number(args, "--episodes", 100)?,
-            dagger_rounds: number(args, "--rounds", 2)?,
-            seed: number(args, "--seed", 1)?,
-            noise: PolicyNoise { scale: number(args, "--noise", 1.0)? },
-            bc: BcConfig { epochs: number(args, "--epochs", 20)?, ..BcConfig::default() },
-        };
-        if config.episodes == 0 {
-            return Err(CliError::Usage("`--episodes` must be at least 1".into()));
+        let mut config = BaseConfig::new(TaskConfig { task, variant: parse_variant(args.value("--variant").unwrap_or("nominal"))? });
+        config.episodes = number(args, "--episodes", config.episodes)?;
+        config.seed = number(args, "--seed", config.seed)?;
+        config.noise = PolicyNoise { scale: number(args, "--noise", config.noise.scale)? };
+        config.perturbation = number(args, "--perturb", config.perturbation)?;
+        config.bc.epochs = number(args, "--epochs", config.bc.epochs)?;
+        config.select_every = number(args, "--select-every", config.select_every)?;
+        config.selection_episodes = number(args, "--select-episodes", config.selection_episodes)?;
+        if config.bc.epochs == 0 {
+            return Err(CliError::Usage("`--epochs` must be at least 1".into()));
         }
-        println!("round  driven by  pairs     driven success  train loss  validation loss");
-        let net = base::train(&config, |r| {
-            println!(
-                "{:>5}  {:<9}  {:>8}  {:>13.1}%  {:>10.4}  {:>15.4}",
-                r.round,
-                if r.round == 0 { "scripted" } else { "network" },
-                r.pairs,
-                100.0 * r.outcomes.success_rate(),
-                r.report.train_loss.last().copied().unwrap_or(f64::NAN),
-                r.report.validation_loss.last().copied().unwrap_or(f64::NAN)
-            );
+        let (net, report) = base::train(&config, |p| match p {
+            Progress::Demonstrated { pairs, outcomes } => {
+                println!(
+                    "demonstrations: {} episodes, {pairs} pairs; the perturbed demonstrator succeeded in {:.1}%",
+                    outcomes.episodes,
+                    100.0 * outcomes.success_rate()
+                );
+                println!("epoch  train loss  validation loss  closed-loop success");
+            }
+            Progress::Epoch { epoch, train_loss, validation_loss, success } => {
+                let success = success.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", 100.0 * s));
+                println!("{:>5}  {train_loss:>10.4}  {validation_loss:>15.4}  {success:>19}", epoch + 1);
+            }
         })
         .map_err(runtime)?;
-        let note = format!("behaviour cloning with {} DAgger round(s), {} episodes each", config.dagger_rounds, config.episodes);
+        let kept = report.kept_epoch + 1;
+        match report.scores.iter().find(|s| s.0 == report.kept_epoch) {
+            Some((_, success)) => println!(
+                "kept epoch {kept}: {:.1}% success over {} held-out episodes",
+                100.0 * success,
+                config.selection_episodes
+            ),
+            None => println!("kept epoch {kept} (the last)"),
+        }
+        let note = format!(
+            "behaviour cloning of the scripted controller (noise {}) from {} demonstrations perturbed by {}; epoch {kept} of {} kept",
+            config.noise.scale, config.episodes, config.perturbation, config.bc.epochs
+        );
         write_atomic_bytes(out, &checkpoint::to_bytes(&net, task_name(task), &note).map_err(runtime)?)?;
         println!("wrote {out}");
         Ok(0)

@@ -45,9 +45,11 @@ usage:
   rwd render FAILURES.json --out PNG [--index K] draw a saved failure state (top and side views)
   rwd evaluate [--task T] [--policy scripted|CKPT] [--episodes N] [--seed S] [--variant V]
                                                  a base policy's success rate and failure modes
-  rwd train-base --task T --out CKPT [--episodes N] [--rounds R] [--epochs E]
+  rwd train-base --task T --out CKPT [--episodes N] [--epochs E] [--perturb SIGMA]
+             [--noise K] [--select-every E] [--select-episodes N] [--seed S] [--variant V]
                                                  the learned base policy: behaviour cloning of the
-                                                 scripted one with DAgger (needs the runtime feature)
+                                                 scripted one from perturbed demonstrations, weights
+                                                 kept by closed-loop success (needs the runtime feature)
   rwd demo [--examples DIR] [--pictures DIR]     compile every shipped example, run each on its
                                                  recorded episode, then roll out the base policy
                                                  in the simulator: failures detected, read by the

@@ -213,4 +213,43 @@ fn without_the_runtime_training_says_how_to_get_it() {
     let (code, _, stderr) = rwd(&["train-base", "--task", "drawer", "--out", "/tmp/x.ckpt"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("--features runtime"), "{stderr}");
+    let (code, _, stderr) = rwd(&["train", "examples/sort_vegetables.rwd", "--failures", "f.json", "--base", "scripted"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--features runtime"), "{stderr}");
+}
+
+/// The whole loop, small: collect failure states, train a residual on them
+/// with the file's recovery reward, and print the before/after table.
+#[cfg(feature = "runtime")]
+#[test]
+fn train_a_residual_from_collected_failures() {
+    let dir = temp_dir("train-residual");
+    let failures = dir.join("failures.json").display().to_string();
+    let (code, _, stderr) =
+        rwd(&["collect", "examples/sort_vegetables.rwd", "--episodes", "40", "--pictures", "0", "--out", &failures]);
+    assert_eq!(code, 0, "{stderr}");
+    let residual = dir.join("residual.ckpt").display().to_string();
+    let (code, stdout, stderr) = rwd(&[
+        "train", "examples/sort_vegetables.rwd", "--failures", &failures, "--base", "scripted", "--iterations", "2", "--envs", "4",
+        "--out", &residual,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("residual PPO on `sort_broccoli`"), "{stdout}");
+    let iterations = stdout.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count();
+    assert_eq!(iterations, 2, "{stdout}");
+    for row in ["training               base alone", "training               base + residual", "held out               base alone"] {
+        assert!(stdout.contains(row), "missing `{row}`: {stdout}");
+    }
+    assert!(std::fs::metadata(&residual).is_ok_and(|m| m.len() > 0), "checkpoint written");
+
+    // A reward for another scene, a missing base, a missing failure file: named errors.
+    let (code, _, stderr) = rwd(&["train", "examples/pick_trash.rwd", "--failures", &failures, "--base", "scripted"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("trash_table") && stderr.contains("vegetable_table"), "{stderr}");
+    let (code, _, stderr) = rwd(&["train", "examples/sort_vegetables.rwd", "--failures", &failures]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--base"), "{stderr}");
+    let (code, _, stderr) = rwd(&["train", "examples/sort_vegetables.rwd", "--failures", "nope.json", "--base", "scripted"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("nope.json"), "{stderr}");
 }

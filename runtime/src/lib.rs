@@ -10,6 +10,7 @@ pub mod bc;
 pub mod checkpoint;
 pub mod error;
 pub mod policy_net;
+pub mod ppo;
 pub mod rollout;
 
 pub use bc::{BcConfig, BcReport, Demonstrations};

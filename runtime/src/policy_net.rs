@@ -101,6 +101,19 @@ impl PolicyNet {
         });
     }
 
+    /// Multiplies the output layer's weights and bias by `factor`: a small
+    /// factor makes a fresh network's outputs close to zero.
+    pub fn scale_head(&mut self, factor: f64) {
+        tch::no_grad(|| {
+            let ws = &self.head.ws * factor;
+            self.head.ws.copy_(&ws);
+            if let Some(bs) = self.head.bs.as_mut() {
+                let scaled = &*bs * factor;
+                bs.copy_(&scaled);
+            }
+        });
+    }
+
     /// Hidden activations of the last layer (`n x feature_dim`).
     pub fn features(&self, obs: &Tensor) -> Tensor {
         let mut x = (obs - &self.obs_mean) * &self.obs_scale;

@@ -44,6 +44,13 @@ impl BaseInputs {
         Ok(&self.rows)
     }
 
+    /// Forgets one environment's previous action (its episode restarted).
+    pub fn reset_env(&mut self, env: usize) {
+        if let Some(previous) = self.previous.get_mut(env * ACTION_DIM..(env + 1) * ACTION_DIM) {
+            previous.fill(0.0);
+        }
+    }
+
     pub fn row(&self, env: usize) -> &[f32] {
         &self.rows[env * INPUT_DIM..(env + 1) * INPUT_DIM]
     }

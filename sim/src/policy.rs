@@ -151,6 +151,21 @@ impl PolicyState {
         }
     }
 
+    /// The controller prompted again in the middle of an episode (a VLA
+    /// given its instruction anew in a failure state): it takes up the
+    /// first of its task's jobs whose goal `s` does not meet yet, from the
+    /// top, with perception errors drawn afresh for `draw`. Done jobs are
+    /// not redone; a job it has no skill for (a can lying down) leaves it
+    /// idle, as in the original episode.
+    pub fn resume(s: &EnvState, draw: u64, noise: PolicyNoise) -> PolicyState {
+        let mut ps = PolicyState::new(s.task, draw, noise);
+        // `act` re-draws a state whose seed is not its episode's.
+        ps.seed = s.seed;
+        let pending = jobs(s.task).iter().position(|job| job.is_some_and(|job| !job_done(s, job)));
+        ps.job = pending.map_or(2, |j| j as u8);
+        ps
+    }
+
     fn set(&mut self, phase: Phase) {
         self.phase = phase;
         self.timer = 0;
@@ -173,6 +188,17 @@ impl PolicyState {
         self.obj_err = gauss2(&mut self.rng, so * noise.scale);
         self.set(Phase::Retreat);
         self.progress = -1.0; // retreat then redo this job
+    }
+}
+
+/// Drawer stroke a resumed controller accepts as pulled open, m.
+const OPEN_ENOUGH: f64 = 0.1;
+
+fn job_done(s: &EnvState, job: Job) -> bool {
+    match job {
+        Job::PickPlace { obj, dest } => contains(s, dest, obj) && !is_holding(s, obj),
+        Job::CloseLid => is_closed(s, TOOLBOX_LID),
+        Job::PullDrawer => s.bodies.get(DRAWER_LOWER).is_some_and(|d| d.joint >= OPEN_ENOUGH),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use rwd_sim::tasks::failure_mode;
-use rwd_sim::{ACTION_DIM, BasePolicy, POLICY_OBS_DIM, PolicyNoise, Task, TaskConfig, Variant, VecEnv};
+use rwd_sim::{ACTION_DIM, BasePolicy, EnvState, POLICY_OBS_DIM, PolicyNoise, PolicyState, Task, TaskConfig, Variant, VecEnv};
 
 const EPISODES: usize = 200;
 
@@ -178,4 +178,42 @@ fn policy_observation_layout() {
     // The fourth slot is unused in a three-body scene.
     assert!(row[54..65].iter().all(|&v| v == 0.0));
     assert!(venv.policy_obs(&mut obs[1..]).is_err());
+}
+
+/// Re-prompted in a failure state, the controller takes up the job that
+/// failed (not the done ones), with fresh perception errors: some retries
+/// recover, and the sorted carrot stays where it is.
+#[test]
+fn a_resumed_controller_retries_only_the_failed_job() {
+    use rwd_sim::tasks::{SORT_CARROT, SORT_ORANGE_BOWL, contains};
+    let cfg = TaskConfig::new(Task::SortVegetables);
+    let (_, _, venv) = rollout(cfg, 60, 5, PolicyNoise::default());
+    let failed: Vec<EnvState> =
+        venv.envs().iter().filter(|s| failure_mode(s) == Some("misplaced_broccoli")).cloned().collect();
+    assert!(failed.len() >= 10, "enough misplaced broccoli to retry: {}", failed.len());
+    let mut retry = VecEnv::new(cfg, failed.len(), 0);
+    let mut policy = BasePolicy::new(&retry, PolicyNoise::default());
+    let remaining = 100;
+    for (env, state) in failed.iter().enumerate() {
+        let mut start = state.clone();
+        start.step = start.task.horizon() - remaining;
+        start.done = false;
+        start.success = false;
+        retry.set_state(env, &start).expect("same task");
+        let resumed = PolicyState::resume(&start, 1000 + env as u64, PolicyNoise::default());
+        assert_eq!(resumed.job, 1, "the carrot (job 0) is sorted; the broccoli (job 1) is not");
+        policy.set_state(env, resumed).expect("env exists");
+    }
+    let mut actions = vec![0f32; failed.len() * ACTION_DIM];
+    for _ in 0..remaining {
+        policy.act(&retry, &mut actions).expect("acts");
+        retry.step(&actions).expect("steps");
+    }
+    let recovered = retry.envs().iter().filter(|s| s.success).count();
+    assert!(recovered > 0 && recovered < failed.len(), "some retries recover, not all: {recovered}/{}", failed.len());
+    assert!(retry.envs().iter().all(|s| contains(s, SORT_ORANGE_BOWL, SORT_CARROT)), "the carrot is left alone");
+
+    // Every job done: nothing left to resume.
+    let done = venv.envs().iter().find(|s| s.success).expect("some episode succeeded");
+    assert_eq!(PolicyState::resume(done, 1, PolicyNoise::default()).job, 2);
 }

@@ -18,6 +18,7 @@ mod picture;
 mod prompt;
 mod sim_link;
 mod synth;
+mod train;
 
 use args::Args;
 
@@ -50,6 +51,11 @@ usage:
                                                  the learned base policy: behaviour cloning of the
                                                  scripted one from perturbed demonstrations, weights
                                                  kept by closed-loop success (needs the runtime feature)
+  rwd train FILE --failures F.json --base scripted|CKPT|none [--reward NAME] [--iterations N]
+            [--envs N] [--horizon H] [--seed S] [--out R.ckpt]
+                                                 a residual policy (PPO) that recovers from the
+                                                 collected failure states, rewarded by FILE's reward
+                                                 over the frozen base policy (needs the runtime feature)
   rwd demo [--examples DIR] [--pictures DIR]     compile every shipped example, run each on its
                                                  recorded episode, then roll out the base policy
                                                  in the simulator: failures detected, read by the
@@ -89,6 +95,7 @@ pub fn run(argv: &[String]) -> i32 {
         "render" => collect::render(&args),
         "evaluate" => base::evaluate(&args),
         "train-base" => base::train(&args),
+        "train" => train::run(&args),
         "bench" => bench::run(&args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");

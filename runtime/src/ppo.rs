@@ -1,0 +1,318 @@
+//! Proximal policy optimisation (Schulman et al., 2017) for the residual
+//! policy: a Gaussian actor and a value critic, trained on batches of
+//! environments stepped in lock-step.
+//!
+//! The runtime knows nothing of rewards or simulators: a [`VecTask`]
+//! supplies observations, applies actions and says what they earned. The
+//! CLI's recovery task puts the simulator, the frozen base policy and a
+//! compiled .rwd reward behind it, so this crate needs no compiler.
+
+use tch::nn::OptimizerConfig;
+use tch::{Kind, Tensor, nn};
+
+use crate::error::RuntimeError;
+use crate::policy_net::{NetSpec, PolicyNet, batch_tensor, flat, lock_rng};
+
+/// A batch of environments an agent acts in.
+pub trait VecTask {
+    fn n_envs(&self) -> usize;
+    fn obs_dim(&self) -> usize;
+    fn act_dim(&self) -> usize;
+    /// Every environment's observation, `n_envs x obs_dim`.
+    fn observe(&mut self, out: &mut [f32]) -> Result<(), RuntimeError>;
+    /// Applies one action per environment (`n_envs x act_dim`, unclipped)
+    /// and fills `out`. An environment whose episode ended starts its next
+    /// one before returning; `out` describes the one that ended.
+    fn step(&mut self, actions: &[f32], out: &mut StepOut) -> Result<(), RuntimeError>;
+}
+
+/// What one step earned, per environment.
+#[derive(Debug, Clone, Default)]
+pub struct StepOut {
+    pub reward: Vec<f32>,
+    /// The episode ended at this step.
+    pub done: Vec<bool>,
+    /// The episode ended in success (only meaningful where `done`).
+    pub success: Vec<bool>,
+    /// The reward's progress score at this step, in [0, 1].
+    pub progress: Vec<f32>,
+}
+
+impl StepOut {
+    pub fn new(n: usize) -> StepOut {
+        StepOut { reward: vec![0.0; n], done: vec![false; n], success: vec![false; n], progress: vec![0.0; n] }
+    }
+}
+
+/// Hyperparameters of PPO.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PpoConfig {
+    pub hidden: Vec<usize>,
+    pub iterations: usize,
+    /// Steps per environment per iteration.
+    pub steps: usize,
+    pub epochs: usize,
+    pub minibatches: usize,
+    pub gamma: f64,
+    pub gae_lambda: f64,
+    pub clip: f64,
+    pub learning_rate: f64,
+    pub value_coef: f64,
+    pub entropy_coef: f64,
+    pub max_grad_norm: f64,
+    /// Initial log standard deviation of the actions.
+    pub init_log_std: f64,
+    pub seed: i64,
+}
+
+impl Default for PpoConfig {
+    fn default() -> Self {
+        PpoConfig {
+            hidden: vec![64, 64],
+            iterations: 30,
+            steps: 64,
+            epochs: 4,
+            minibatches: 4,
+            gamma: 0.99,
+            gae_lambda: 0.95,
+            clip: 0.2,
+            learning_rate: 3e-4,
+            value_coef: 0.5,
+            entropy_coef: 0.0,
+            max_grad_norm: 0.5,
+            init_log_std: -1.0,
+            seed: 0,
+        }
+    }
+}
+
+impl PpoConfig {
+    fn validate(&self) -> Result<(), RuntimeError> {
+        let at_least_one = |field, v: usize| {
+            if v == 0 { Err(RuntimeError::Config { field, problem: "must be at least 1".into() }) } else { Ok(()) }
+        };
+        at_least_one("iterations", self.iterations)?;
+        at_least_one("steps", self.steps)?;
+        at_least_one("epochs", self.epochs)?;
+        at_least_one("minibatches", self.minibatches)?;
+        for (field, v) in [("gamma", self.gamma), ("gae_lambda", self.gae_lambda)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(RuntimeError::Config { field, problem: "must be in [0, 1]".into() });
+            }
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(RuntimeError::Config { field: "learning_rate", problem: "must be a positive number".into() });
+        }
+        Ok(())
+    }
+}
+
+/// The residual actor (a [`PolicyNet`] whose output is the action mean,
+/// plus a learned log standard deviation) and its critic.
+pub struct ActorCritic {
+    pub actor: PolicyNet,
+    pub critic: PolicyNet,
+    log_std: Tensor,
+}
+
+impl ActorCritic {
+    pub fn new(obs_dim: usize, act_dim: usize, config: &PpoConfig) -> Result<ActorCritic, RuntimeError> {
+        let _rng = lock_rng();
+        tch::manual_seed(config.seed);
+        let spec = |act_dim| NetSpec { obs_dim, act_dim, hidden: config.hidden.clone() };
+        let mut actor = PolicyNet::new_with_rng_held(spec(act_dim))?;
+        // A residual starts as no correction at all: the base policy alone.
+        actor.scale_head(0.01);
+        let log_std = actor.vs.root().var("log_std", &[act_dim as i64], nn::Init::Const(config.init_log_std));
+        let critic = PolicyNet::new_with_rng_held(spec(1))?;
+        Ok(ActorCritic { actor, critic, log_std })
+    }
+
+    /// Fits both networks' observation normalisation to a batch.
+    pub fn fit_normalisation(&mut self, obs: &[f32], n: usize) -> Result<(), RuntimeError> {
+        let batch = batch_tensor("observations", obs, n, self.actor.spec.obs_dim)?;
+        self.actor.fit_normalisation(&batch);
+        self.critic.fit_normalisation(&batch);
+        Ok(())
+    }
+
+    fn log_prob(&self, mean: &Tensor, actions: &Tensor) -> Tensor {
+        let std = self.log_std.exp();
+        let z = (actions - mean) / &std;
+        let per_dim = z.square() * -0.5 - &self.log_std - 0.5 * (2.0 * std::f64::consts::PI).ln();
+        per_dim.sum_dim_intlist([-1i64].as_slice(), false, Kind::Float)
+    }
+
+    fn entropy(&self) -> Tensor {
+        (&self.log_std + 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln()).sum(Kind::Float)
+    }
+}
+
+/// How one iteration went.
+#[derive(Debug, Clone, Default)]
+pub struct IterationReport {
+    pub iteration: usize,
+    pub env_steps: usize,
+    /// Mean reward per environment-step.
+    pub mean_reward: f64,
+    pub episodes: usize,
+    /// Success rate of the episodes that ended this iteration.
+    pub success_rate: f64,
+    /// Mean final progress of those episodes.
+    pub mean_progress: f64,
+    pub policy_loss: f64,
+    pub value_loss: f64,
+    pub std: f64,
+}
+
+/// Trains `agent` on `task`; `on_iteration` reports progress.
+pub fn train(
+    agent: &mut ActorCritic,
+    task: &mut dyn VecTask,
+    config: &PpoConfig,
+    mut on_iteration: impl FnMut(&IterationReport),
+) -> Result<(), RuntimeError> {
+    config.validate()?;
+    let (n, obs_dim, act_dim) = (task.n_envs(), task.obs_dim(), task.act_dim());
+    if agent.actor.spec.obs_dim != obs_dim || agent.actor.spec.act_dim != act_dim {
+        return Err(RuntimeError::Config {
+            field: "agent",
+            problem: format!("maps {} -> {}, the task {obs_dim} -> {act_dim}", agent.actor.spec.obs_dim, agent.actor.spec.act_dim),
+        });
+    }
+    let steps = config.steps;
+    let mut actor_opt = nn::Adam::default().build(&agent.actor.vs, config.learning_rate)?;
+    let mut critic_opt = nn::Adam::default().build(&agent.critic.vs, config.learning_rate)?;
+    let mut obs = vec![0f32; n * obs_dim];
+    let mut out = StepOut::new(n);
+    for iteration in 0..config.iterations {
+        // Rollout.
+        let mut obs_rows = Vec::with_capacity(steps * n * obs_dim);
+        let (mut actions_all, mut logp_all, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut rewards, mut dones) = (Vec::with_capacity(steps * n), Vec::with_capacity(steps * n));
+        let mut report = IterationReport { iteration, env_steps: steps * n, ..Default::default() };
+        let (mut successes, mut progress_sum) = (0usize, 0.0);
+        for _ in 0..steps {
+            task.observe(&mut obs)?;
+            let x = batch_tensor("observations", &obs, n, obs_dim)?;
+            let (actions, logp, value) = {
+                let _rng = lock_rng();
+                tch::no_grad(|| {
+                    let mean = agent.actor.forward(&x);
+                    let actions = &mean + Tensor::randn_like(&mean) * agent.log_std.exp();
+                    let logp = agent.log_prob(&mean, &actions);
+                    (actions, logp, agent.critic.forward(&x).squeeze_dim(-1))
+                })
+            };
+            let actions = flat(&actions)?;
+            task.step(&actions, &mut out)?;
+            obs_rows.extend_from_slice(&obs);
+            actions_all.extend_from_slice(&actions);
+            logp_all.extend(flat(&logp)?);
+            values.extend(flat(&value)?);
+            rewards.extend_from_slice(&out.reward);
+            dones.extend_from_slice(&out.done);
+            for env in (0..n).filter(|&e| out.done[e]) {
+                report.episodes += 1;
+                successes += usize::from(out.success[env]);
+                progress_sum += f64::from(out.progress[env]);
+            }
+        }
+        task.observe(&mut obs)?;
+        let x = batch_tensor("observations", &obs, n, obs_dim)?;
+        let last_values = flat(&tch::no_grad(|| agent.critic.forward(&x).squeeze_dim(-1)))?;
+        let (advantages, returns) = gae(&rewards, &dones, &values, &last_values, n, config);
+        report.mean_reward = rewards.iter().map(|&r| f64::from(r)).sum::<f64>() / rewards.len() as f64;
+        if report.episodes > 0 {
+            report.success_rate = successes as f64 / report.episodes as f64;
+            report.mean_progress = progress_sum / report.episodes as f64;
+        }
+
+        // Update.
+        let total = steps * n;
+        let obs_t = batch_tensor("rollout observations", &obs_rows, total, obs_dim)?;
+        let act_t = batch_tensor("rollout actions", &actions_all, total, act_dim)?;
+        let logp_t = Tensor::from_slice(&logp_all);
+        let adv = Tensor::from_slice(&advantages);
+        let adv = (&adv - adv.mean(Kind::Float)) / (adv.std(false) + 1e-8);
+        let ret_t = Tensor::from_slice(&returns);
+        let batch = (total / config.minibatches).max(1) as i64;
+        let (mut policy_loss, mut value_loss, mut updates) = (0.0, 0.0, 0usize);
+        for _ in 0..config.epochs {
+            let order = {
+                let _rng = lock_rng();
+                Tensor::randperm(total as i64, (Kind::Int64, tch::Device::Cpu))
+            };
+            let mut start = 0i64;
+            while start < total as i64 {
+                let len = batch.min(total as i64 - start);
+                let idx = order.narrow(0, start, len);
+                let (o, a) = (obs_t.index_select(0, &idx), act_t.index_select(0, &idx));
+                let (old_logp, adv_b, ret_b) = (logp_t.index_select(0, &idx), adv.index_select(0, &idx), ret_t.index_select(0, &idx));
+                let ratio = (agent.log_prob(&agent.actor.forward(&o), &a) - old_logp).exp();
+                let clipped = ratio.clamp(1.0 - config.clip, 1.0 + config.clip);
+                let surrogate = (&ratio * &adv_b).minimum(&(clipped * &adv_b));
+                let p_loss = -surrogate.mean(Kind::Float) - agent.entropy() * config.entropy_coef;
+                actor_opt.zero_grad();
+                p_loss.backward();
+                actor_opt.clip_grad_norm(config.max_grad_norm);
+                actor_opt.step();
+                let v_loss = (agent.critic.forward(&o).squeeze_dim(-1) - ret_b).square().mean(Kind::Float) * config.value_coef;
+                critic_opt.zero_grad();
+                v_loss.backward();
+                critic_opt.clip_grad_norm(config.max_grad_norm);
+                critic_opt.step();
+                policy_loss += p_loss.double_value(&[]);
+                value_loss += v_loss.double_value(&[]);
+                updates += 1;
+                start += len;
+            }
+        }
+        report.policy_loss = policy_loss / updates.max(1) as f64;
+        report.value_loss = value_loss / updates.max(1) as f64;
+        report.std = agent.log_std.exp().mean(Kind::Float).double_value(&[]);
+        on_iteration(&report);
+    }
+    Ok(())
+}
+
+/// Generalised advantage estimation over a rollout stored step-major
+/// (`steps x n`). An ended episode does not bootstrap from the next state
+/// (which belongs to the next episode); a horizon cut counts as an end
+/// too, a small bias accepted for simplicity.
+fn gae(rewards: &[f32], dones: &[bool], values: &[f32], last: &[f32], n: usize, config: &PpoConfig) -> (Vec<f32>, Vec<f32>) {
+    let steps = rewards.len() / n;
+    let mut advantages = vec![0f32; rewards.len()];
+    let mut running = vec![0f64; n];
+    for t in (0..steps).rev() {
+        for env in 0..n {
+            let i = t * n + env;
+            let next_value = if t + 1 == steps { last[env] } else { values[i + n] };
+            let alive = if dones[i] { 0.0 } else { 1.0 };
+            let delta = f64::from(rewards[i]) + config.gamma * f64::from(next_value) * alive - f64::from(values[i]);
+            running[env] = delta + config.gamma * config.gae_lambda * alive * running[env];
+            advantages[i] = running[env] as f32;
+        }
+    }
+    let returns = advantages.iter().zip(values).map(|(a, v)| a + v).collect();
+    (advantages, returns)
+}
+
+/// The actor's deterministic action (its mean) for a batch.
+pub fn act_deterministic(actor: &PolicyNet, obs: &[f32], n: usize) -> Result<Vec<f32>, RuntimeError> {
+    Ok(actor.act(obs, n)?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gae_stops_at_episode_ends_and_bootstraps_otherwise() {
+        let config = PpoConfig { gamma: 0.5, gae_lambda: 1.0, ..PpoConfig::default() };
+        // One environment, three steps, the episode ends at step 1.
+        let (adv, ret) = gae(&[1.0, 1.0, 1.0], &[false, true, false], &[0.0, 0.0, 0.0], &[4.0], 1, &config);
+        assert_eq!(ret, vec![1.5, 1.0, 3.0]);
+        assert_eq!(adv, ret);
+    }
+}

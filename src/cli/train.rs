@@ -1,0 +1,429 @@
+//! `rwd train`: a residual policy learns to recover from collected failure
+//! states, rewarded by a compiled .rwd reward, on top of the frozen base
+//! policy (ReCoVLA's recipe on the embedded simulator). Needs libtorch, so
+//! it exists only in a `rwd` built with the `runtime` feature.
+
+use super::args::Args;
+use super::{CliError, CliResult};
+
+#[cfg(feature = "runtime")]
+pub use with_runtime::run;
+
+#[cfg(not(feature = "runtime"))]
+pub fn run(_args: &Args) -> CliResult {
+    Err(CliError::Failed(
+        "`train` needs libtorch: this rwd was built without the training runtime; build it with `./x cargo build --release --features runtime`".into(),
+    ))
+}
+
+#[cfg(feature = "runtime")]
+mod with_runtime {
+    use super::super::base::task_name;
+    use super::super::collect::{FailureSet, load, number};
+    use super::super::files::{check_writable_dir, write_atomic_bytes};
+    use super::super::sim_link::{RewardRunner, task_for};
+    use super::*;
+    use rwd::check::hir::ProgramKind;
+    use rwd_runtime::ppo::{self, ActorCritic, PpoConfig, StepOut, VecTask};
+    use rwd_runtime::{BaseInputs, PolicyNet, RuntimeError, checkpoint};
+    use rwd_sim::{ACTION_DIM, BasePolicy, EnvState, POLICY_OBS_DIM, PolicyNoise, PolicyState, VecEnv};
+
+    /// The frozen policy the residual corrects.
+    pub enum Base {
+        /// A learned base policy (`rwd train-base`): its last hidden layer
+        /// is part of the residual's observation.
+        Learned(PolicyNet),
+        /// The scripted controller re-prompted in the failure state
+        /// ([`PolicyState::resume`]), with fresh perception errors.
+        Scripted,
+        /// No base: the residual acts alone.
+        None,
+    }
+
+    /// How far the residual may move each action component, in the
+    /// simulator's normalised action units ([-1, 1]). The scripted base
+    /// steers to its target with a dead-beat gain, so a residual smaller
+    /// than the base's full command can only shift where the arm stops by
+    /// millimetres; at 1 it can hold the arm anywhere.
+    const RESIDUAL_SCALE: f32 = 1.0;
+
+    /// Recovery episodes: each environment starts from a collected failure
+    /// state and runs `horizon` steps or until the task succeeds. The agent
+    /// sees the policy observation, the base policy's action and features,
+    /// and the reward's progress and stage; it adds a scaled correction to
+    /// the base action.
+    pub struct RecoveryTask<'a> {
+        venv: VecEnv,
+        reward: RewardRunner,
+        base: &'a Base,
+        scripted: BasePolicy,
+        draws: u64,
+        base_inputs: BaseInputs,
+        starts: Vec<EnvState>,
+        next_start: usize,
+        horizon: u32,
+        /// Per environment: the base action and features of the current state.
+        base_action: Vec<f32>,
+        base_features: Vec<f32>,
+        feature_dim: usize,
+        stages: f32,
+        sim_obs: Vec<f32>,
+        executed: Vec<f32>,
+        /// If false, an ended episode is not restarted (evaluation).
+        pub restart: bool,
+    }
+
+    fn runtime(e: RuntimeError) -> CliError {
+        CliError::Failed(e.to_string())
+    }
+
+    fn sim_error(e: rwd_sim::SimError) -> RuntimeError {
+        RuntimeError::Config { field: "simulator", problem: e.to_string() }
+    }
+
+    fn cli_error(e: CliError) -> RuntimeError {
+        let (CliError::Usage(problem) | CliError::Failed(problem)) = e;
+        RuntimeError::Config { field: "reward", problem }
+    }
+
+    impl<'a> RecoveryTask<'a> {
+        pub fn new(
+            reward: &rwd::ir::Program,
+            starts: Vec<EnvState>,
+            n: usize,
+            horizon: u32,
+            base: &'a Base,
+        ) -> Result<RecoveryTask<'a>, CliError> {
+            let first = starts.first().ok_or_else(|| CliError::Failed("no failure states to start from".into()))?;
+            let config = rwd_sim::TaskConfig { task: first.task, variant: first.variant };
+            let task = task_for(reward)?;
+            if task != first.task {
+                return Err(CliError::Failed(format!(
+                    "the reward `{}` is written for `{}`, the failure states are from `{}`",
+                    reward.name,
+                    task.scene_name(),
+                    first.task.scene_name()
+                )));
+            }
+            if let Base::Learned(net) = base
+                && (net.spec.obs_dim != rwd_runtime::INPUT_DIM || net.spec.act_dim != ACTION_DIM)
+            {
+                return Err(CliError::Failed(format!(
+                    "the base policy maps {} -> {} values; a base policy maps {} -> {ACTION_DIM}",
+                    net.spec.obs_dim,
+                    net.spec.act_dim,
+                    rwd_runtime::INPUT_DIM
+                )));
+            }
+            let feature_dim = match base {
+                Base::Learned(net) => net.spec.feature_dim(),
+                _ => 0,
+            };
+            let venv = VecEnv::new(config, n, 0);
+            let stages = reward.reward.as_ref().map_or(1, |r| r.stages.len().max(1)) as f32;
+            let mut t = RecoveryTask {
+                scripted: BasePolicy::new(&venv, PolicyNoise::default()),
+                venv,
+                reward: RewardRunner::new(reward, task, n)?,
+                base,
+                draws: 0,
+                base_inputs: BaseInputs::new(n),
+                starts,
+                next_start: 0,
+                horizon: horizon.clamp(1, config.task.horizon()),
+                base_action: vec![0.0; n * ACTION_DIM],
+                base_features: vec![0.0; n * feature_dim],
+                feature_dim,
+                stages,
+                sim_obs: vec![0.0; n * POLICY_OBS_DIM],
+                executed: vec![0.0; n * ACTION_DIM],
+                restart: true,
+            };
+            for env in 0..n {
+                t.start(env).map_err(runtime)?;
+            }
+            t.refresh_base().map_err(runtime)?;
+            Ok(t)
+        }
+
+        /// Puts the next failure state into `env`, its clock set so that
+        /// `horizon` steps remain.
+        fn start(&mut self, env: usize) -> Result<(), RuntimeError> {
+            let mut state = self.starts[self.next_start % self.starts.len()].clone();
+            self.next_start += 1;
+            state.step = state.task.horizon() - self.horizon;
+            state.done = false;
+            state.success = false;
+            self.venv.set_state(env, &state).map_err(sim_error)?;
+            self.reward.state.stage[env] = 0;
+            self.reward.state.count[env] = 0;
+            self.reward.out.progress[env] = 0.0;
+            self.base_inputs.reset_env(env);
+            if let Base::Scripted = self.base {
+                self.draws += 1;
+                let draw = state.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(self.draws);
+                self.scripted.set_state(env, PolicyState::resume(&state, draw, PolicyNoise::default())).map_err(sim_error)?;
+            }
+            Ok(())
+        }
+
+        /// The base policy's action and features for every current state.
+        fn refresh_base(&mut self) -> Result<(), RuntimeError> {
+            match self.base {
+                Base::Learned(net) => {
+                    let n = self.venv.n_envs();
+                    let (actions, features) = net.act(self.base_inputs.fill(&self.venv)?, n)?;
+                    self.base_action = actions;
+                    self.base_features = features;
+                }
+                Base::Scripted => self.scripted.act(&self.venv, &mut self.base_action).map_err(sim_error)?,
+                Base::None => {}
+            }
+            Ok(())
+        }
+
+        pub fn n(&self) -> usize {
+            self.venv.n_envs()
+        }
+    }
+
+    impl VecTask for RecoveryTask<'_> {
+        fn n_envs(&self) -> usize {
+            self.venv.n_envs()
+        }
+
+        fn obs_dim(&self) -> usize {
+            POLICY_OBS_DIM + ACTION_DIM + self.feature_dim + 2
+        }
+
+        fn act_dim(&self) -> usize {
+            ACTION_DIM
+        }
+
+        fn observe(&mut self, out: &mut [f32]) -> Result<(), RuntimeError> {
+            let (n, dim, f) = (self.n_envs(), self.obs_dim(), self.feature_dim);
+            if out.len() != n * dim {
+                return Err(RuntimeError::Shape { what: "recovery observation", expected: n * dim, got: out.len() });
+            }
+            self.venv.policy_obs(&mut self.sim_obs).map_err(sim_error)?;
+            for env in 0..n {
+                let row = &mut out[env * dim..(env + 1) * dim];
+                let (sim, rest) = row.split_at_mut(POLICY_OBS_DIM);
+                sim.copy_from_slice(&self.sim_obs[env * POLICY_OBS_DIM..(env + 1) * POLICY_OBS_DIM]);
+                let (action, rest) = rest.split_at_mut(ACTION_DIM);
+                action.copy_from_slice(&self.base_action[env * ACTION_DIM..(env + 1) * ACTION_DIM]);
+                let (features, reward) = rest.split_at_mut(f);
+                features.copy_from_slice(&self.base_features[env * f..(env + 1) * f]);
+                reward[0] = self.reward.out.progress[env] as f32;
+                reward[1] = self.reward.state.stage[env] as f32 / self.stages;
+            }
+            Ok(())
+        }
+
+        fn step(&mut self, actions: &[f32], out: &mut StepOut) -> Result<(), RuntimeError> {
+            let n = self.n_envs();
+            if actions.len() != n * ACTION_DIM {
+                return Err(RuntimeError::Shape { what: "residual actions", expected: n * ACTION_DIM, got: actions.len() });
+            }
+            for ((e, base), residual) in self.executed.iter_mut().zip(&self.base_action).zip(actions) {
+                *e = (base + RESIDUAL_SCALE * residual).clamp(-1.0, 1.0);
+            }
+            self.venv.step(&self.executed).map_err(sim_error)?;
+            self.base_inputs.executed(&self.executed);
+            self.reward.step(&self.venv).map_err(cli_error)?;
+            for env in 0..n {
+                // An episode runs its whole horizon even after success: the
+                // reward pays for reaching the goal and for staying there,
+                // and ending early would make every step after success a
+                // step without reward (success would cost the agent).
+                let done = self.venv.step_count(env) >= self.venv.horizon();
+                out.reward[env] = self.reward.out.normalized[env] as f32;
+                out.progress[env] = self.reward.out.progress[env] as f32;
+                out.success[env] = self.venv.success(env);
+                out.done[env] = done;
+                if done && self.restart {
+                    self.start(env)?;
+                }
+            }
+            self.refresh_base()
+        }
+    }
+
+    /// How recovery episodes from a set of failure states ended.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Recovery {
+        pub episodes: usize,
+        pub successes: usize,
+        pub mean_progress: f64,
+        pub mean_return: f64,
+    }
+
+    /// One episode from each state, the residual acting deterministically
+    /// (its mean), or the base policy alone when `residual` is `None`.
+    pub fn evaluate(
+        reward: &rwd::ir::Program,
+        states: &[EnvState],
+        horizon: u32,
+        base: &Base,
+        residual: Option<&PolicyNet>,
+    ) -> Result<Recovery, CliError> {
+        let n = states.len();
+        let mut task = RecoveryTask::new(reward, states.to_vec(), n, horizon, base)?;
+        task.restart = false;
+        let mut obs = vec![0f32; n * task.obs_dim()];
+        let mut out = StepOut::new(n);
+        let mut finished: Vec<Option<(bool, f32)>> = vec![None; n];
+        let mut returns = vec![0f64; n];
+        for _ in 0..task.horizon {
+            let actions = match residual {
+                Some(net) => {
+                    task.observe(&mut obs).map_err(runtime)?;
+                    ppo::act_deterministic(net, &obs, n).map_err(runtime)?
+                }
+                None => vec![0.0; n * ACTION_DIM],
+            };
+            task.step(&actions, &mut out).map_err(runtime)?;
+            for env in 0..n {
+                if finished[env].is_none() {
+                    returns[env] += f64::from(out.reward[env]);
+                    if out.done[env] {
+                        finished[env] = Some((out.success[env], out.progress[env]));
+                    }
+                }
+            }
+            if finished.iter().all(Option::is_some) {
+                break;
+            }
+        }
+        let ended: Vec<(bool, f32)> = finished.iter().map(|f| f.unwrap_or((false, 0.0))).collect();
+        Ok(Recovery {
+            episodes: n,
+            successes: ended.iter().filter(|e| e.0).count(),
+            mean_progress: ended.iter().map(|e| f64::from(e.1)).sum::<f64>() / n.max(1) as f64,
+            mean_return: returns.iter().sum::<f64>() / n.max(1) as f64,
+        })
+    }
+
+    fn reward_for<'c>(compilation: &'c rwd::Compilation, set: &FailureSet, name: Option<&str>) -> Result<&'c rwd::ir::Program, CliError> {
+        if name.is_some() {
+            return compilation.select(name, &[ProgramKind::Reward]).map_err(CliError::Failed);
+        }
+        let for_failure = compilation
+            .programs
+            .iter()
+            .filter(|p| p.kind == ProgramKind::Reward)
+            .filter(|p| p.reward.as_ref().and_then(|r| r.failure.as_deref()) == Some(set.failure.as_str()))
+            .collect::<Vec<_>>();
+        match for_failure.as_slice() {
+            [one] => Ok(one),
+            _ => compilation.select(None, &[ProgramKind::Reward]).map_err(|e| {
+                CliError::Failed(format!("no reward is written `for {}` ({e}); name one with `--reward`", set.failure))
+            }),
+        }
+    }
+
+    fn load_base(path: &str) -> Result<Base, CliError> {
+        match path {
+            "none" => Ok(Base::None),
+            "scripted" => Ok(Base::Scripted),
+            _ => {
+                let bytes = std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{path}`: {e}")))?;
+                Ok(Base::Learned(checkpoint::from_bytes(&bytes, path).map_err(runtime)?.0))
+            }
+        }
+    }
+
+    /// `rwd train FILE --failures F.json --base scripted|CKPT|none [--reward NAME]
+    /// [--iterations N] [--envs N] [--horizon H] [--seed S] [--out R.ckpt]`
+    pub fn run(args: &Args) -> CliResult {
+        let path = args.one("FILE")?;
+        let failures_path = args.value("--failures").ok_or_else(|| CliError::Usage("`train` needs `--failures FILE.json` (from `rwd collect`)".into()))?;
+        let base_path = args.value("--base").ok_or_else(|| CliError::Usage("`train` needs `--base scripted`, `--base CKPT` (from `rwd train-base`) or `--base none`".into()))?;
+        let out = args.value("--out").unwrap_or("residual.ckpt");
+        check_writable_dir(out)?;
+        let envs: usize = number(args, "--envs", 32)?;
+        let horizon: u32 = number(args, "--horizon", 80)?;
+        if envs == 0 || horizon == 0 {
+            return Err(CliError::Usage("`--envs` and `--horizon` must be at least 1".into()));
+        }
+        let config = PpoConfig {
+            iterations: number(args, "--iterations", 40)?,
+            seed: number(args, "--seed", 0)?,
+            // Exploration of about 0.14 per action component: the scripted
+            // base is a dead-beat controller, and wider noise wrecks the
+            // episodes it would have won (at 0.37 its 51% recovery rate fell
+            // to 10% before any learning).
+            init_log_std: -2.0,
+            ..PpoConfig::default()
+        };
+
+        let set = load(failures_path)?;
+        if set.failures.is_empty() {
+            return Err(CliError::Failed(format!("`{failures_path}` holds no failure states")));
+        }
+        let compilation = super::super::commands::compile_file(path, args)?;
+        let reward = reward_for(&compilation, &set, args.value("--reward"))?;
+        let base = load_base(base_path)?;
+        // Every fourth state is held out of training and only evaluated.
+        let (held_out, training): (Vec<_>, Vec<_>) =
+            set.failures.iter().enumerate().partition(|(i, _)| set.failures.len() >= 8 && i % 4 == 3);
+        let training: Vec<EnvState> = training.into_iter().map(|(_, r)| r.state.clone()).collect();
+        let held_out: Vec<EnvState> = held_out.into_iter().map(|(_, r)| r.state.clone()).collect();
+
+        let mut task = RecoveryTask::new(reward, training.clone(), envs, horizon, &base)?;
+        println!(
+            "train: residual PPO on `{}` from {} failure state(s) of `{}` ({} held out), base {}, {} envs x {} steps x {} iterations",
+            reward.name,
+            training.len(),
+            set.failure,
+            held_out.len(),
+            base_path,
+            envs,
+            config.steps,
+            config.iterations
+        );
+        let mut agent = ActorCritic::new(task.obs_dim(), ACTION_DIM, &config).map_err(runtime)?;
+        // Normalise observations as the base policy alone meets them.
+        let mut first = vec![0f32; task.n() * task.obs_dim()];
+        task.observe(&mut first).map_err(runtime)?;
+        agent.fit_normalisation(&first, task.n()).map_err(runtime)?;
+        println!("iter  env-steps  reward/step  episodes  success  progress  action std");
+        ppo::train(&mut agent, &mut task, &config, |r| {
+            println!(
+                "{:>4}  {:>9}  {:>11.4}  {:>8}  {:>6.1}%  {:>8.3}  {:>10.3}",
+                r.iteration + 1,
+                (r.iteration + 1) * r.env_steps,
+                r.mean_reward,
+                r.episodes,
+                100.0 * r.success_rate,
+                r.mean_progress,
+                r.std
+            );
+        })
+        .map_err(runtime)?;
+        let note = format!("residual PPO on `{}` for `{}` over base `{base_path}`", reward.name, set.failure);
+        write_atomic_bytes(out, &checkpoint::to_bytes(&agent.actor, task_name(training[0].task), &note).map_err(runtime)?)?;
+        println!("wrote {out}");
+
+        println!();
+        println!("{:<22} {:<16} {:>8} {:>8} {:>9} {:>8}", "failure states", "policy", "episodes", "success", "progress", "return");
+        for (label, states) in [("training", &training), ("held out", &held_out)] {
+            if states.is_empty() {
+                continue;
+            }
+            for (policy, residual) in [("base alone", None), ("base + residual", Some(&agent.actor))] {
+                let r = evaluate(reward, states, horizon, &base, residual)?;
+                println!(
+                    "{:<22} {:<16} {:>8} {:>7.1}% {:>9.3} {:>8.2}",
+                    label,
+                    policy,
+                    r.episodes,
+                    100.0 * r.successes as f64 / r.episodes.max(1) as f64,
+                    r.mean_progress,
+                    r.mean_return
+                );
+            }
+        }
+        Ok(0)
+    }
+}

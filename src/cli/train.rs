@@ -341,19 +341,22 @@ mod with_runtime {
         let base_path = args.value("--base").ok_or_else(|| CliError::Usage("`train` needs `--base scripted`, `--base CKPT` (from `rwd train-base`) or `--base none`".into()))?;
         let out = args.value("--out").unwrap_or("residual.ckpt");
         check_writable_dir(out)?;
-        let envs: usize = number(args, "--envs", 32)?;
+        let envs: usize = number(args, "--envs", 64)?;
         let horizon: u32 = number(args, "--horizon", 80)?;
         if envs == 0 || horizon == 0 {
             return Err(CliError::Usage("`--envs` and `--horizon` must be at least 1".into()));
         }
         let config = PpoConfig {
-            iterations: number(args, "--iterations", 40)?,
+            iterations: number(args, "--iterations", 200)?,
             seed: number(args, "--seed", 0)?,
             // Exploration of about 0.14 per action component: the scripted
             // base is a dead-beat controller, and wider noise wrecks the
             // episodes it would have won (at 0.37 its 51% recovery rate fell
             // to 10% before any learning).
             init_log_std: -2.0,
+            // Sort vegetables, scripted base: at 3e-4 the recovery return
+            // rose 0.4 in 0.8M steps, at 1e-3 by 1.4 in 1.2M.
+            learning_rate: 1e-3,
             ..PpoConfig::default()
         };
 

@@ -47,6 +47,12 @@ mod with_runtime {
     /// millimetres; at 1 it can hold the arm anywhere.
     const RESIDUAL_SCALE: f32 = 1.0;
 
+    /// The action components the residual corrects: the TCP's velocity (x,
+    /// y, z) and the gripper. Yaw, pitch, the mobile base and the torso stay
+    /// the base policy's: noise there moves the whole arm and only wrecks
+    /// episodes (ReCoVLA's residual, too, acts on the end effector).
+    const RESIDUAL_COMPONENTS: [usize; 3] = [0, 1, 2];
+
     /// Recovery episodes: each environment starts from a collected failure
     /// state and runs `horizon` steps or until the task succeeds. The agent
     /// sees the policy observation, the base policy's action and features,
@@ -197,7 +203,7 @@ mod with_runtime {
         }
 
         fn act_dim(&self) -> usize {
-            ACTION_DIM
+            RESIDUAL_COMPONENTS.len()
         }
 
         fn observe(&mut self, out: &mut [f32]) -> Result<(), RuntimeError> {
@@ -222,22 +228,35 @@ mod with_runtime {
 
         fn step(&mut self, actions: &[f32], out: &mut StepOut) -> Result<(), RuntimeError> {
             let n = self.n_envs();
-            if actions.len() != n * ACTION_DIM {
-                return Err(RuntimeError::Shape { what: "residual actions", expected: n * ACTION_DIM, got: actions.len() });
+            let k = RESIDUAL_COMPONENTS.len();
+            if actions.len() != n * k {
+                return Err(RuntimeError::Shape { what: "residual actions", expected: n * k, got: actions.len() });
             }
-            for ((e, base), residual) in self.executed.iter_mut().zip(&self.base_action).zip(actions) {
-                *e = (base + RESIDUAL_SCALE * residual).clamp(-1.0, 1.0);
+            self.executed.copy_from_slice(&self.base_action);
+            for (env, residual) in actions.chunks_exact(k).enumerate() {
+                for (&component, r) in RESIDUAL_COMPONENTS.iter().zip(residual) {
+                    let e = &mut self.executed[env * ACTION_DIM + component];
+                    *e = (*e + RESIDUAL_SCALE * r).clamp(-1.0, 1.0);
+                }
             }
             self.venv.step(&self.executed).map_err(sim_error)?;
             self.base_inputs.executed(&self.executed);
             self.reward.step(&self.venv).map_err(cli_error)?;
             for env in 0..n {
-                // An episode runs its whole horizon even after success: the
-                // reward pays for reaching the goal and for staying there,
-                // and ending early would make every step after success a
-                // step without reward (success would cost the agent).
-                let done = self.venv.step_count(env) >= self.venv.horizon();
-                out.reward[env] = self.reward.out.normalized[env] as f32;
+                // The reward's own success is absorbing: the episode ends
+                // there and is paid, at once, what staying in success at
+                // the top of the normalised range would earn to the horizon.
+                // Without that a residual learns to hover short of a risky
+                // last step (releasing the broccoli), since every step in
+                // the late stages already pays well and failing loses it.
+                let succeeded = self.reward.out.flags[env] & rwd::jit::FLAG_SUCCESS != 0;
+                let remaining = self.venv.horizon().saturating_sub(self.venv.step_count(env));
+                let done = succeeded || remaining == 0;
+                out.reward[env] = if succeeded {
+                    1.0 + remaining as f32
+                } else {
+                    self.reward.out.normalized[env] as f32
+                };
                 out.progress[env] = self.reward.out.progress[env] as f32;
                 out.success[env] = self.venv.success(env);
                 out.done[env] = done;
@@ -250,12 +269,14 @@ mod with_runtime {
     }
 
     /// How recovery episodes from a set of failure states ended.
-    #[derive(Debug, Clone, Copy)]
+    #[derive(Debug, Clone)]
     pub struct Recovery {
         pub episodes: usize,
         pub successes: usize,
         pub mean_progress: f64,
         pub mean_return: f64,
+        /// The simulator's labels of the final states.
+        pub outcomes: rwd_sim::Outcomes,
     }
 
     /// One episode from each state, the residual acting deterministically
@@ -273,6 +294,7 @@ mod with_runtime {
         let mut obs = vec![0f32; n * task.obs_dim()];
         let mut out = StepOut::new(n);
         let mut finished: Vec<Option<(bool, f32)>> = vec![None; n];
+        let mut outcomes = rwd_sim::Outcomes { episodes: n, ..Default::default() };
         let mut returns = vec![0f64; n];
         for _ in 0..task.horizon {
             let actions = match residual {
@@ -280,7 +302,7 @@ mod with_runtime {
                     task.observe(&mut obs).map_err(runtime)?;
                     ppo::act_deterministic(net, &obs, n).map_err(runtime)?
                 }
-                None => vec![0.0; n * ACTION_DIM],
+                None => vec![0.0; n * RESIDUAL_COMPONENTS.len()],
             };
             task.step(&actions, &mut out).map_err(runtime)?;
             for env in 0..n {
@@ -288,6 +310,10 @@ mod with_runtime {
                     returns[env] += f64::from(out.reward[env]);
                     if out.done[env] {
                         finished[env] = Some((out.success[env], out.progress[env]));
+                        let label = task.venv.env(env).map_or("other", rwd_sim::outcome_label);
+                        if std::env::var("DBG").is_ok() && label == "other" { let st = task.venv.env(env).unwrap(); eprintln!("other: held {:?} opening {:.2} tcp {:?} broc {:?} gbowl {:?} carrot {:?} obowl {:?} stage {}", st.robot.held, st.robot.opening, st.robot.tcp, st.bodies[1].pos, st.bodies[3].pos, st.bodies[2].pos, st.bodies[4].pos, task.reward.state.stage[env]); }
+                        *outcomes.by_label.entry(label.to_string()).or_default() += 1;
+                        outcomes.successes += usize::from(out.success[env]);
                     }
                 }
             }
@@ -301,6 +327,7 @@ mod with_runtime {
             successes: ended.iter().filter(|e| e.0).count(),
             mean_progress: ended.iter().map(|e| f64::from(e.1)).sum::<f64>() / n.max(1) as f64,
             mean_return: returns.iter().sum::<f64>() / n.max(1) as f64,
+            outcomes,
         })
     }
 
@@ -385,7 +412,7 @@ mod with_runtime {
             config.steps,
             config.iterations
         );
-        let mut agent = ActorCritic::new(task.obs_dim(), ACTION_DIM, &config).map_err(runtime)?;
+        let mut agent = ActorCritic::new(task.obs_dim(), task.act_dim(), &config).map_err(runtime)?;
         // Normalise observations as the base policy alone meets them.
         let mut first = vec![0f32; task.n() * task.obs_dim()];
         task.observe(&mut first).map_err(runtime)?;
@@ -409,21 +436,32 @@ mod with_runtime {
         println!("wrote {out}");
 
         println!();
-        println!("{:<22} {:<16} {:>8} {:>8} {:>9} {:>8}", "failure states", "policy", "episodes", "success", "progress", "return");
+        println!(
+            "{:<22} {:<16} {:>8} {:>8} {:>9} {:>8}  final states that failed",
+            "failure states", "policy", "episodes", "success", "progress", "return"
+        );
         for (label, states) in [("training", &training), ("held out", &held_out)] {
             if states.is_empty() {
                 continue;
             }
             for (policy, residual) in [("base alone", None), ("base + residual", Some(&agent.actor))] {
                 let r = evaluate(reward, states, horizon, &base, residual)?;
+                let failed: Vec<String> = r
+                    .outcomes
+                    .by_label
+                    .iter()
+                    .filter(|(l, _)| l.as_str() != "success")
+                    .map(|(l, c)| format!("{l} {c}"))
+                    .collect();
                 println!(
-                    "{:<22} {:<16} {:>8} {:>7.1}% {:>9.3} {:>8.2}",
+                    "{:<22} {:<16} {:>8} {:>7.1}% {:>9.3} {:>8.2}  {}",
                     label,
                     policy,
                     r.episodes,
                     100.0 * r.successes as f64 / r.episodes.max(1) as f64,
                     r.mean_progress,
-                    r.mean_return
+                    r.mean_return,
+                    failed.join(", ")
                 );
             }
         }

@@ -248,11 +248,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.row = Some(row);
         // Not `aligned`: a row starts at any multiple of 8 bytes, and an
         // aligned vector load may be folded into an instruction that faults
-        // on a 16-byte misalignment. `readonly` and `can_move`: the
-        // observation block is never written while the function runs (it
-        // is borrowed shared, the outputs exclusively), so Cranelift may
-        // place each load next to its subtraction instead of issuing all of
-        // them first and spilling what does not fit in registers.
+        // on a 16-byte misalignment. `readonly` and `can_move` are true (the
+        // observation block is borrowed shared, the outputs exclusively, so
+        // nothing writes it while the function runs); with Cranelift's
+        // optimiser on they let it place each load next to its subtraction
+        // instead of issuing all of them first and spilling the excess.
         let vector = MemFlagsData::new().with_notrap().with_readonly().with_can_move();
         let mut acc: Vec<Value> = Vec::with_capacity(4);
         for pair in 0..width / 2 {

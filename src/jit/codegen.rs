@@ -200,6 +200,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().select(c, one, zero)
     }
 
+    /// The observation slot an IR value is a plain load of, if it is one.
+    fn loaded_slot(&self, x: crate::ir::Value) -> Option<u32> {
+        self.loads.get(x.0 as usize).copied().flatten()
+    }
+
     fn v(&mut self, x: crate::ir::Value) -> Value {
         match self.loads.get(x.0 as usize).copied().flatten() {
             Some(o) => self.slot(o),
@@ -479,9 +484,26 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn translate_call(&mut self, func: usize, args: &[crate::ir::Value], outputs: u32, dest: u32) {
         let Some(slot) = self.call_slot else { return };
         let base = self.b.ins().stack_addr(self.ptr, slot, 0);
-        for (k, a) in args.iter().enumerate() {
-            let v = self.v(*a);
-            self.b.ins().store(self.flags, v, base, (k * 8) as i32);
+        // Arguments are mostly whole objects read straight from the
+        // observation (pose, rotation, half extents): two neighbouring
+        // slots are copied with one 16-byte load and store (not `aligned`:
+        // neither address need be a multiple of 16).
+        let unaligned = MemFlagsData::new().with_notrap();
+        let mut k = 0;
+        while k < args.len() {
+            let pair = match (self.loaded_slot(args[k]), args.get(k + 1).and_then(|a| self.loaded_slot(*a))) {
+                (Some(o), Some(o1)) if o1 == o + 1 => self.row.map(|row| (row, o)),
+                _ => None,
+            };
+            if let Some((row, o)) = pair {
+                let v = self.b.ins().load(types::F64X2, unaligned, row, (o * 8) as i32);
+                self.b.ins().store(unaligned, v, base, (k * 8) as i32);
+                k += 2;
+            } else {
+                let v = self.v(args[k]);
+                self.b.ins().store(self.flags, v, base, (k * 8) as i32);
+                k += 1;
+            }
         }
         let out = self.b.ins().iadd_imm_u(base, (args.len() * 8) as i64);
         let mut sig = Signature::new(self.b.func.signature.call_conv);

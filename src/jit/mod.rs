@@ -248,13 +248,22 @@ impl JitProgram {
     pub fn compile_tier(program: &Program, tier: Tier) -> Result<JitProgram, JitError> {
         let isa = target_isa(tier)?;
         let mut module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
-        let mut ctx = module.make_context();
-        translate(program, &mut ctx.func, module.isa());
-        let id = module
-            .declare_function(&format!("rwd_{}", program.name), Linkage::Export, &ctx.func.signature)
-            .map_err(|e| JitError::Codegen(e.to_string()))?;
-        module.define_function(id, &mut ctx).map_err(|e| JitError::Codegen(format!("{e:?}")))?;
+        // One compilation context per thread, reused: Cranelift keeps its
+        // buffers (the register allocator's above all) across functions, so
+        // a compile does not start by allocating them all again.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Option<cranelift::codegen::Context>> = const { std::cell::RefCell::new(None) };
+        }
+        let mut ctx = SCRATCH.with(|s| s.borrow_mut().take()).unwrap_or_else(|| module.make_context());
         module.clear_context(&mut ctx);
+        translate(program, &mut ctx.func, module.isa());
+        let defined = module
+            .declare_function(&format!("rwd_{}", program.name), Linkage::Export, &ctx.func.signature)
+            .map_err(|e| JitError::Codegen(e.to_string()))
+            .and_then(|id| module.define_function(id, &mut ctx).map(|()| id).map_err(|e| JitError::Codegen(format!("{e:?}"))));
+        module.clear_context(&mut ctx);
+        SCRATCH.with(|s| *s.borrow_mut() = Some(ctx));
+        let id = defined?;
         module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
         let code = module.get_finalized_function(id);
         // SAFETY: the function was just defined with the signature

@@ -79,23 +79,29 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// ns per environment-step of `f`, which evaluates `n` environments once:
-/// the median of five samples of `budget / 5` each.
-fn time_per_env_step(n: usize, budget: Duration, mut f: impl FnMut(usize)) -> f64 {
-    let sample = budget / 5;
-    let mut samples = Vec::new();
-    let mut call = 0usize;
-    for _ in 0..5 {
-        let start = Instant::now();
-        let mut calls = 0u64;
-        while start.elapsed() < sample || calls == 0 {
-            f(call);
-            call += 1;
-            calls += 1;
+/// ns per environment-step of each of `fs`, each of which evaluates `n`
+/// environments once: the median of ten samples of `budget / 10` each.
+/// The samples are taken in turns (one of each function, then again), so a
+/// change in the machine's load while measuring (it is shared) affects
+/// every function alike and the ratios between them stay meaningful.
+fn time_per_env_step(n: usize, budget: Duration, fs: &mut [&mut dyn FnMut(usize)]) -> Vec<f64> {
+    const ROUNDS: u32 = 10;
+    let sample = budget / ROUNDS;
+    let mut samples = vec![Vec::new(); fs.len()];
+    let mut calls_so_far = vec![0usize; fs.len()];
+    for _ in 0..ROUNDS {
+        for (k, f) in fs.iter_mut().enumerate() {
+            let start = Instant::now();
+            let mut calls = 0u64;
+            while start.elapsed() < sample || calls == 0 {
+                f(calls_so_far[k]);
+                calls_so_far[k] += 1;
+                calls += 1;
+            }
+            samples[k].push(start.elapsed().as_nanos() as f64 / (calls as f64 * n as f64));
         }
-        samples.push(start.elapsed().as_nanos() as f64 / (calls as f64 * n as f64));
     }
-    median(samples)
+    samples.into_iter().map(median).collect()
 }
 
 /// Compares the baseline with the interpreter over a few steps; an error
@@ -163,27 +169,35 @@ pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batc
     for &n in batches {
         // Four different batches, cycled, so no single branch pattern is learned.
         let data: Vec<Vec<f64>> = (0..4).map(|k| observations(p, n, 7 + k)).collect();
-        let mut out = RewardBatch::new(n, terms);
-        let mut state = BatchState::new(n);
-        let jit_ns = time_per_env_step(n, budget, |call| {
-            let _ = jit.eval_reward(&data[call % 4], &mut state, &mut out);
-        });
-        let mut state = BatchState::new(n);
-        let jit_fast_ns = time_per_env_step(n, budget, |call| {
-            let _ = jit_fast.eval_reward(&data[call % 4], &mut state, &mut out);
-        });
+        let (mut jit_state, mut jit_out) = (BatchState::new(n), RewardBatch::new(n, terms));
+        let mut jit_f = |call: usize| {
+            let _ = jit.eval_reward(&data[call % 4], &mut jit_state, &mut jit_out);
+        };
+        let (mut fast_state, mut fast_out) = (BatchState::new(n), RewardBatch::new(n, terms));
+        let mut fast_f = |call: usize| {
+            let _ = jit_fast.eval_reward(&data[call % 4], &mut fast_state, &mut fast_out);
+        };
         let mut interp = Interpreter::new(p);
         let mut istates = vec![StageState::default(); n];
-        let interp_ns = time_per_env_step(n, budget, |call| {
+        let mut interp_f = |call: usize| {
             let obs = &data[call % 4];
             for (e, st) in istates.iter_mut().enumerate() {
                 let _ = interp.step(st, &obs[e * w..(e + 1) * w]);
             }
-        });
-        let rust_ns = baseline.as_ref().map(|b| {
-            let mut state = BatchState::new(n);
-            time_per_env_step(n, budget, |call| b(&data[call % 4], &mut state, &mut out))
-        });
+        };
+        let (mut rust_state, mut rust_out) = (BatchState::new(n), RewardBatch::new(n, terms));
+        let mut rust_f = |call: usize| {
+            if let Some(b) = &baseline {
+                b(&data[call % 4], &mut rust_state, &mut rust_out);
+            }
+        };
+        let mut fs: Vec<&mut dyn FnMut(usize)> = vec![&mut jit_f, &mut fast_f, &mut interp_f];
+        if baseline.is_some() {
+            fs.push(&mut rust_f);
+        }
+        let ns = time_per_env_step(n, budget, &mut fs);
+        let (jit_ns, jit_fast_ns, interp_ns) = (ns[0], ns[1], ns[2]);
+        let rust_ns = ns.get(3).copied();
         timings.push(BatchTiming { batch: n, interp_ns, jit_ns, jit_fast_ns, rust_ns });
     }
     Ok(Report { program: p.name.clone(), front_us: median(front), jit_us: median(jit_times), jit_fast_us: median(fast_times), timings, baseline_checked })

@@ -2,6 +2,8 @@
 //!
 //! `rwd bench FILE` times one reward across back ends; `rwd bench --compile
 //! FILE...` times source-to-native compilation of every program in each file.
+//! `RWD_BENCH_BATCHES=4096` (comma-separated) times other batch sizes than
+//! the reported 1, 64 and 4096, e.g. to profile one of them alone.
 
 use super::args::Args;
 use super::files::read;
@@ -27,7 +29,14 @@ pub fn run(args: &Args) -> CliResult {
     let text = read(path)?;
     let budget = if quick { Duration::from_millis(100) } else { Duration::from_millis(1500) };
     eprintln!("benchmarking {path} ({} per measurement)...", if quick { "quick" } else { "1.5 s" });
-    let report = rwd::bench::run(path, &text, args.value("--program"), budget, &[1, 64, 4096]).map_err(CliError::Failed)?;
+    let batches: Vec<usize> = match std::env::var("RWD_BENCH_BATCHES") {
+        Ok(list) => list
+            .split(',')
+            .map(|b| b.trim().parse().map_err(|_| CliError::Usage(format!("RWD_BENCH_BATCHES: `{b}` is not a batch size"))))
+            .collect::<Result<_, _>>()?,
+        Err(_) => vec![1, 64, 4096],
+    };
+    let report = rwd::bench::run(path, &text, args.value("--program"), budget, &batches).map_err(CliError::Failed)?;
     print!("{}", rwd::bench::render(&report));
     Ok(0)
 }

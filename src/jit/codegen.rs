@@ -31,18 +31,18 @@ pub const FLAG_SUCCESS: u8 = 1;
 pub const FLAG_VALID: u8 = 2;
 pub const FLAG_REGRESSED: u8 = 4;
 
-/// The loop index and the argument block's pointers, loaded once in the
-/// entry block (they do not change across environments).
+/// The loop index and the argument block.
 struct Env {
     i: Value,
-    fields: HashMap<i32, Value>,
+    args: Value,
 }
 
 pub struct Translator<'a, 'b> {
     b: FunctionBuilder<'b>,
     program: &'a Program,
     ptr: Type,
-    values: HashMap<u32, Value>,
+    /// The CLIF value of each IR value (indexed by IR value).
+    values: Vec<Option<Value>>,
     /// Stack space for native-call arguments and results.
     call_slot: Option<codegen::ir::StackSlot>,
     flags: MemFlagsData,
@@ -51,11 +51,44 @@ pub struct Translator<'a, 'b> {
     pub symbols: Vec<(usize, String)>,
     /// Call signatures imported so far: each shape is imported once.
     signatures: HashMap<Signature, codegen::ir::SigRef>,
+    /// The i8 condition (0 or 1) behind each boolean IR value (comparisons,
+    /// `!`, `&&`, `||`, `done`): a condition used as a condition again
+    /// (`select`, `&&`, a gate) is used directly, with no f64 0.0/1.0 in
+    /// between and no compare against zero to get it back.
+    conds: Vec<Option<Value>>,
+    /// IR values used as numbers somewhere (arithmetic, stored, a select's
+    /// operand, a call argument); only booleans in this set are turned into
+    /// f64 0.0/1.0. Smaller functions compile faster at every tier.
+    numeric: Vec<bool>,
+    /// f64 constants already emitted in each block, so each block computes
+    /// 0.0 and 1.0 once instead of once per comparison.
+    consts: HashMap<(Block, u64), Value>,
+    /// IR values that are observation loads, by slot (see [`Self::slot`]).
+    loads: Vec<Option<u32>>,
+    /// Slots already loaded in each block since the last call.
+    slot_cache: HashMap<(Block, u32), Value>,
+    /// This environment's observation row.
+    row: Option<Value>,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
     pub fn new(b: FunctionBuilder<'b>, program: &'a Program, ptr: Type) -> Translator<'a, 'b> {
-        Translator { b, program, ptr, values: HashMap::new(), call_slot: None, flags: MemFlagsData::trusted(), symbols: Vec::new(), signatures: HashMap::new() }
+        Translator {
+            b,
+            program,
+            ptr,
+            values: vec![None; program.num_values as usize],
+            call_slot: None,
+            flags: MemFlagsData::trusted(),
+            symbols: Vec::new(),
+            signatures: HashMap::new(),
+            conds: vec![None; program.num_values as usize],
+            numeric: numeric_uses(program),
+            consts: HashMap::new(),
+            loads: vec![None; program.num_values as usize],
+            slot_cache: HashMap::new(),
+            row: None,
+        }
     }
 
     /// Emits the whole function; returns the finished builder and the
@@ -71,12 +104,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
         let args = self.b.block_params(entry)[0];
-        let n = self.b.ins().load(types::I64, self.flags, args, field::N);
-        let mut fields = HashMap::new();
-        for f in [field::OBS, field::STAGE, field::COUNT, field::REWARD, field::NORMALIZED, field::TERMS, field::PROGRESS, field::FLAGS, field::OUTPUTS] {
-            let v = self.b.ins().load(self.ptr, self.flags, args, f);
-            fields.insert(f, v);
-        }
         let i_var = self.b.declare_var(types::I64);
         let zero = self.b.ins().iconst(types::I64, 0);
         self.b.def_var(i_var, zero);
@@ -88,11 +115,12 @@ impl<'a, 'b> Translator<'a, 'b> {
 
         self.b.switch_to_block(header);
         let i = self.b.use_var(i_var);
+        let n = self.b.ins().load(types::I64, self.flags, args, field::N);
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
         self.b.ins().brif(more, body, &[], exit, &[]);
 
         self.b.switch_to_block(body);
-        let env = Env { i, fields };
+        let env = Env { i, args };
         if self.program.reward.is_some() {
             self.translate_reward(&env, next);
         } else {
@@ -114,8 +142,13 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     // ------------------------------------------------------------ helpers
 
+    /// A pointer from the argument block, loaded where it is used: kept in
+    /// a register across the loop, each of the ten would be one more value
+    /// live across every call, for the register allocator to split and
+    /// spill (its work grows with them) and for the code to save and
+    /// reload. A load from the argument block (in L1) is as cheap.
     fn field_ptr(&mut self, env: &Env, offset: i32) -> Value {
-        env.fields[&offset]
+        self.b.ins().load(self.ptr, self.flags, env.args, offset)
     }
 
     /// `base + index * scale + extra` as a pointer.
@@ -125,7 +158,13 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     fn f64c(&mut self, x: f64) -> Value {
-        self.b.ins().f64const(x)
+        let Some(block) = self.b.current_block() else { return self.b.ins().f64const(x) };
+        if let Some(v) = self.consts.get(&(block, x.to_bits())) {
+            return *v;
+        }
+        let v = self.b.ins().f64const(x);
+        self.consts.insert((block, x.to_bits()), v);
+        v
     }
 
     /// Booleans are f64 0.0/1.0; anything non-zero (NaN included) is true.
@@ -134,13 +173,46 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().fcmp(FloatCC::NotEqual, x, zero)
     }
 
+    /// The truth of an IR value as an i8 0/1: its condition if it is a
+    /// boolean computed here, else `x != 0`.
+    fn cond(&mut self, x: crate::ir::Value) -> Value {
+        match self.conds.get(x.0 as usize).copied().flatten() {
+            Some(c) => c,
+            None => {
+                let v = self.v(x);
+                self.truthy(v)
+            }
+        }
+    }
+
+    /// Records the boolean `dest` as condition `c`, and as f64 0.0/1.0 too
+    /// if it is ever used as a number.
+    fn define_bool(&mut self, dest: u32, c: Value) {
+        set(&mut self.conds, dest, c);
+        if self.numeric.get(dest as usize).copied().unwrap_or(true) {
+            let f = self.bool_to_f64(c);
+            set(&mut self.values, dest, f);
+        }
+    }
+
     fn bool_to_f64(&mut self, c: Value) -> Value {
         let (one, zero) = (self.f64c(1.0), self.f64c(0.0));
         self.b.ins().select(c, one, zero)
     }
 
-    fn v(&self, x: crate::ir::Value) -> Value {
-        self.values[&x.0]
+    /// The observation slot an IR value is a plain load of, if it is one.
+    fn loaded_slot(&self, x: crate::ir::Value) -> Option<u32> {
+        self.loads.get(x.0 as usize).copied().flatten()
+    }
+
+    fn v(&mut self, x: crate::ir::Value) -> Value {
+        match self.loads.get(x.0 as usize).copied().flatten() {
+            Some(o) => self.slot(o),
+            None => match self.values.get(x.0 as usize).copied().flatten() {
+                Some(v) => v,
+                None => unreachable!("IR value v{} is used before it is defined", x.0),
+            },
+        }
     }
 
     fn import(&mut self, sig: Signature) -> codegen::ir::SigRef {
@@ -161,32 +233,108 @@ impl<'a, 'b> Translator<'a, 'b> {
         let sig_ref = self.import(sig);
         let callee = self.b.ins().iconst(self.ptr, address as i64);
         let call = self.b.ins().call_indirect(sig_ref, callee, params);
+        self.after_call();
         self.b.inst_results(call)[0]
     }
 
-    /// Loads every observation slot of this environment once and returns
-    /// them with an i8 that is 1 iff all are finite.
-    fn load_observation(&mut self, env: &Env) -> (Vec<Value>, Value) {
+    /// Computes this environment's row address (for [`Self::slot`]) and
+    /// returns an i8 that is 1 iff every slot of the row is finite.
+    ///
+    /// `x - x` is 0 for finite x and NaN for NaN and infinities, so the row
+    /// is finite iff the sum of every `x - x` is 0. The sum is taken two
+    /// slots at a time in f64x2 lanes, into four accumulators (short
+    /// dependency chains, few live registers): about one and a half
+    /// instructions per slot instead of a compare, two flag tests and an
+    /// `and` each.
+    fn check_observation(&mut self, env: &Env) -> Value {
         let width = self.program.layout.width as i64;
         let obs = self.field_ptr(env, field::OBS);
         let row = self.element(obs, env.i, width * 8);
-        let zero = self.f64c(0.0);
-        let mut ok = self.b.ins().iconst(types::I8, 1);
-        let mut slots = Vec::with_capacity(width as usize);
-        for j in 0..width {
-            let x = self.b.ins().load(types::F64, self.flags, row, (j * 8) as i32);
-            // x - x is 0 for finite x, NaN for NaN and infinities.
+        self.row = Some(row);
+        // Not `aligned`: a row starts at any multiple of 8 bytes, and an
+        // aligned vector load may be folded into an instruction that faults
+        // on a 16-byte misalignment. `readonly` and `can_move` are true (the
+        // observation block is borrowed shared, the outputs exclusively, so
+        // nothing writes it while the function runs); with Cranelift's
+        // optimiser on they let it place each load next to its subtraction
+        // instead of issuing all of them first and spilling the excess.
+        let vector = MemFlagsData::new().with_notrap().with_readonly().with_can_move();
+        let mut acc: Vec<Value> = Vec::with_capacity(4);
+        for pair in 0..width / 2 {
+            let x = self.b.ins().load(types::F64X2, vector, row, (pair * 16) as i32);
             let d = self.b.ins().fsub(x, x);
-            let fin = self.b.ins().fcmp(FloatCC::Equal, d, zero);
-            ok = self.b.ins().band(ok, fin);
-            slots.push(x);
+            let k = pair as usize % 4;
+            if k < acc.len() {
+                acc[k] = self.b.ins().fadd(acc[k], d);
+            } else {
+                acc.push(d);
+            }
         }
-        (slots, ok)
+        let mut scalars = Vec::with_capacity(3);
+        if let Some(sum) = self.sum_tree(acc) {
+            for lane in 0..2u8 {
+                scalars.push(self.b.ins().extractlane(sum, lane));
+            }
+        }
+        if width % 2 == 1 {
+            let scalar = MemFlagsData::trusted().with_readonly().with_can_move();
+            let x = self.b.ins().load(types::F64, scalar, row, ((width - 1) * 8) as i32);
+            scalars.push(self.b.ins().fsub(x, x));
+        }
+        match self.sum_tree(scalars) {
+            Some(d) => {
+                let zero = self.f64c(0.0);
+                self.b.ins().fcmp(FloatCC::Equal, d, zero)
+            }
+            None => self.b.ins().iconst(types::I8, 1),
+        }
     }
 
-    fn translate_block(&mut self, stmts: &[Stmt], slots: &[Value], stage: Option<Value>) {
+    /// Observation slot `o` of this environment, loaded in the current
+    /// block where it is first needed and again after every call, rather
+    /// than once per environment and kept live: a value live across a call
+    /// is spilled to the stack (calls clobber every vector register) and
+    /// reloaded anyway, and a load from the row (in L1 since the finiteness
+    /// check) costs the same as that reload without the spill. Short live
+    /// ranges also make register allocation, the larger part of a compile,
+    /// much cheaper.
+    fn slot(&mut self, o: u32) -> Value {
+        let block = self.b.current_block();
+        if let Some(block) = block
+            && let Some(v) = self.slot_cache.get(&(block, o))
+        {
+            return *v;
+        }
+        let Some(row) = self.row else { unreachable!("observation slots are read after the finiteness check") };
+        let v = self.b.ins().load(types::F64, self.flags, row, (o * 8) as i32);
+        if let Some(block) = block {
+            self.slot_cache.insert((block, o), v);
+        }
+        v
+    }
+
+    /// Forgets the slots and constants held in registers: called after
+    /// every call, for the reason given at [`Self::slot`].
+    fn after_call(&mut self) {
+        self.slot_cache.clear();
+        self.consts.clear();
+    }
+
+    /// The sum of `xs` added pairwise as a balanced tree (`None` if empty).
+    fn sum_tree(&mut self, mut xs: Vec<Value>) -> Option<Value> {
+        while xs.len() > 1 {
+            let mut next = Vec::with_capacity(xs.len().div_ceil(2));
+            for pair in xs.chunks(2) {
+                next.push(if pair.len() == 2 { self.b.ins().fadd(pair[0], pair[1]) } else { pair[0] });
+            }
+            xs = next;
+        }
+        xs.pop()
+    }
+
+    fn translate_block(&mut self, stmts: &[Stmt], stage: Option<Value>) {
         let refs: Vec<&Stmt> = stmts.iter().collect();
-        self.translate_stmts(&refs, slots, stage);
+        self.translate_stmts(&refs, stage);
     }
 
     /// The post block, with each gated term's value computed only when its
@@ -194,10 +342,10 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// exclusive cone) are sunk into a conditional block. The select would
     /// discard them otherwise, so results are unchanged; the work is skipped,
     /// as a hand-written `if` would skip it.
-    fn translate_post(&mut self, stmts: &[Stmt], slots: &[Value], stage: Value) {
+    fn translate_post(&mut self, stmts: &[Stmt], stage: Value) {
         let program = self.program;
         let Some(spec) = &program.reward else {
-            return self.translate_block(stmts, slots, Some(stage));
+            return self.translate_block(stmts, Some(stage));
         };
         let term_selects: Vec<u32> = spec.terms.iter().map(|t| t.value.0).collect();
         let cones = sink::cones(program, stmts, &term_selects);
@@ -210,11 +358,10 @@ impl<'a, 'b> Translator<'a, 'b> {
                 pending.push(s);
                 continue;
             };
-            self.translate_stmts(&pending, slots, Some(stage));
+            self.translate_stmts(&pending, Some(stage));
             pending.clear();
             let Inst::Select(c, a, b) = s.inst else { unreachable!("cones are built for selects only") };
-            let cond = self.v(c);
-            let t = self.truthy(cond);
+            let t = self.cond(c);
             let then = self.b.create_block();
             let merge = self.b.create_block();
             let merged = self.b.append_block_param(merge, types::F64);
@@ -222,21 +369,24 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.b.ins().brif(t, then, &[], merge, &[codegen::ir::BlockArg::Value(otherwise)]);
             self.b.switch_to_block(then);
             let body: Vec<&Stmt> = stmts.iter().filter(|x| cone.contains(&x.dest.0)).collect();
-            self.translate_stmts(&body, slots, Some(stage));
+            self.translate_stmts(&body, Some(stage));
             let value = self.v(a);
             self.b.ins().jump(merge, &[codegen::ir::BlockArg::Value(value)]);
             self.b.switch_to_block(merge);
-            self.values.insert(s.dest.0, merged);
+            set(&mut self.values, s.dest.0, merged);
         }
-        self.translate_stmts(&pending, slots, Some(stage));
+        self.translate_stmts(&pending, Some(stage));
     }
 
-    fn translate_stmts(&mut self, stmts: &[&Stmt], slots: &[Value], stage: Option<Value>) {
+    fn translate_stmts(&mut self, stmts: &[&Stmt], stage: Option<Value>) {
         for s in stmts.iter().copied() {
             let d = s.dest.0;
             let r = match &s.inst {
                 Inst::Const(c) => self.f64c(*c),
-                Inst::Load(o) => slots[*o as usize],
+                Inst::Load(o) => {
+                    set(&mut self.loads, d, *o);
+                    continue;
+                }
                 Inst::Neg(x) => {
                     let x = self.v(*x);
                     self.b.ins().fneg(x)
@@ -260,29 +410,32 @@ impl<'a, 'b> Translator<'a, 'b> {
                         Cmp::Ne => FloatCC::NotEqual,
                     };
                     let c = self.b.ins().fcmp(cc, x, y);
-                    self.bool_to_f64(c)
+                    self.define_bool(d, c);
+                    continue;
                 }
                 Inst::Not(x) => {
-                    let x = self.v(*x);
-                    let t = self.truthy(x);
-                    let (one, zero) = (self.f64c(1.0), self.f64c(0.0));
-                    self.b.ins().select(t, zero, one)
+                    let t = self.cond(*x);
+                    // Conditions are 0 or 1, so xor with 1 is `not`.
+                    let c = self.b.ins().bxor_imm_u(t, 1);
+                    self.define_bool(d, c);
+                    continue;
                 }
                 Inst::And(x, y) | Inst::Or(x, y) => {
-                    let (x, y) = (self.v(*x), self.v(*y));
-                    let (tx, ty) = (self.truthy(x), self.truthy(y));
+                    let (tx, ty) = (self.cond(*x), self.cond(*y));
                     let c = if matches!(s.inst, Inst::And(..)) { self.b.ins().band(tx, ty) } else { self.b.ins().bor(tx, ty) };
-                    self.bool_to_f64(c)
+                    self.define_bool(d, c);
+                    continue;
                 }
                 Inst::Select(c, x, y) => {
-                    let (c, x, y) = (self.v(*c), self.v(*x), self.v(*y));
-                    let t = self.truthy(c);
+                    let t = self.cond(*c);
+                    let (x, y) = (self.v(*x), self.v(*y));
                     self.b.ins().select(t, x, y)
                 }
                 Inst::StageDone(i) => {
                     let stage = stage.unwrap_or_else(|| self.b.ins().iconst(types::I32, 0));
                     let c = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, stage, i64::from(*i));
-                    self.bool_to_f64(c)
+                    self.define_bool(d, c);
+                    continue;
                 }
                 Inst::Call { func, args, outputs, name } => {
                     self.symbols.push((*func as usize, format!("native_{name}")));
@@ -290,7 +443,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     continue;
                 }
             };
-            self.values.insert(d, r);
+            set(&mut self.values, d, r);
         }
     }
 
@@ -331,9 +484,26 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn translate_call(&mut self, func: usize, args: &[crate::ir::Value], outputs: u32, dest: u32) {
         let Some(slot) = self.call_slot else { return };
         let base = self.b.ins().stack_addr(self.ptr, slot, 0);
-        for (k, a) in args.iter().enumerate() {
-            let v = self.v(*a);
-            self.b.ins().store(self.flags, v, base, (k * 8) as i32);
+        // Arguments are mostly whole objects read straight from the
+        // observation (pose, rotation, half extents): two neighbouring
+        // slots are copied with one 16-byte load and store (not `aligned`:
+        // neither address need be a multiple of 16).
+        let unaligned = MemFlagsData::new().with_notrap();
+        let mut k = 0;
+        while k < args.len() {
+            let pair = match (self.loaded_slot(args[k]), args.get(k + 1).and_then(|a| self.loaded_slot(*a))) {
+                (Some(o), Some(o1)) if o1 == o + 1 => self.row.map(|row| (row, o)),
+                _ => None,
+            };
+            if let Some((row, o)) = pair {
+                let v = self.b.ins().load(types::F64X2, unaligned, row, (o * 8) as i32);
+                self.b.ins().store(unaligned, v, base, (k * 8) as i32);
+                k += 2;
+            } else {
+                let v = self.v(args[k]);
+                self.b.ins().store(self.flags, v, base, (k * 8) as i32);
+                k += 1;
+            }
         }
         let out = self.b.ins().iadd_imm_u(base, (args.len() * 8) as i64);
         let mut sig = Signature::new(self.b.func.signature.call_conv);
@@ -347,20 +517,21 @@ impl<'a, 'b> Translator<'a, 'b> {
         let n_args = self.b.ins().iconst(self.ptr, args.len() as i64);
         let n_out = self.b.ins().iconst(self.ptr, i64::from(outputs));
         self.b.ins().call_indirect(sig_ref, callee, &[f, base, n_args, out, n_out]);
+        self.after_call();
         for k in 0..outputs {
             let v = self.b.ins().load(types::F64, self.flags, out, (k * 8) as i32);
-            self.values.insert(dest + k, v);
+            set(&mut self.values, dest + k, v);
         }
     }
 
     /// Loads the observation and branches on its finiteness; returns the
-    /// slots and the (compute, invalid) blocks, with no block selected.
-    fn split_on_valid(&mut self, env: &Env) -> (Vec<Value>, Block, Block) {
-        let (slots, ok) = self.load_observation(env);
+    /// (compute, invalid) blocks, with no block selected.
+    fn split_on_valid(&mut self, env: &Env) -> (Block, Block) {
+        let ok = self.check_observation(env);
         let compute = self.b.create_block();
         let invalid = self.b.create_block();
         self.b.ins().brif(ok, compute, &[], invalid, &[]);
-        (slots, compute, invalid)
+        (compute, invalid)
     }
 
     /// Stores this environment's flag byte.
@@ -374,7 +545,7 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     fn translate_check(&mut self, env: &Env, next: Block) {
         let width: u32 = self.program.outputs.iter().map(|o| o.values.len() as u32).sum();
-        let (slots, compute, invalid) = self.split_on_valid(env);
+        let (compute, invalid) = self.split_on_valid(env);
 
         self.b.switch_to_block(invalid);
         let zero8 = self.b.ins().iconst(types::I8, 0);
@@ -383,7 +554,7 @@ impl<'a, 'b> Translator<'a, 'b> {
 
         self.b.switch_to_block(compute);
         let program = self.program;
-        self.translate_block(&program.pre, &slots, None);
+        self.translate_block(&program.pre, None);
         let outs = self.field_ptr(env, field::OUTPUTS);
         let row = self.element(outs, env.i, i64::from(width) * 8);
         let values: Vec<crate::ir::Value> = self.program.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
@@ -402,7 +573,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let Some(spec) = self.program.reward.clone() else { return };
         let k = spec.stages.len() as u32;
         let n_terms = self.program.term_names().len() as i64;
-        let (slots, compute, invalid) = self.split_on_valid(env);
+        let (compute, invalid) = self.split_on_valid(env);
 
         // Invalid: reward 0, terms 0, flags 0, stage state unchanged.
         self.b.switch_to_block(invalid);
@@ -423,7 +594,7 @@ impl<'a, 'b> Translator<'a, 'b> {
 
         self.b.switch_to_block(compute);
         let program = self.program;
-        self.translate_block(&program.pre, &slots, None);
+        self.translate_block(&program.pre, None);
         let stage_base = self.field_ptr(env, field::STAGE);
         let stage_at = self.element(stage_base, env.i, 4);
         let count_base = self.field_ptr(env, field::COUNT);
@@ -456,8 +627,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         for (s, st) in spec.stages.iter().enumerate() {
             if let Some((hold, target)) = st.hold {
                 let here = self.b.ins().icmp_imm_u(IntCC::Equal, stage0, s as i64);
-                let h = self.v(hold);
-                let held = self.truthy(h);
+                let held = self.cond(hold);
                 let lost = self.b.ins().bnot(held);
                 let lost = self.b.ins().band(here, lost);
                 for j in target as usize..s {
@@ -494,8 +664,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.b.ins().br_table(st, jt);
             for (s, st_spec) in spec.stages.iter().enumerate() {
                 self.b.switch_to_block(stage_blocks[s]);
-                let gate = self.v(st_spec.gate);
-                let open = self.truthy(gate);
+                let open = self.cond(st_spec.gate);
                 let pass = self.b.create_block();
                 let fail = self.b.create_block();
                 self.b.ins().brif(open, pass, &[], fail, &[]);
@@ -539,7 +708,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let stage = self.b.use_var(stage_var);
         let count = self.b.use_var(count_var);
         let program = self.program;
-        self.translate_post(&program.post, &slots, stage);
+        self.translate_post(&program.post, stage);
         let mut shape = self.f64c(0.0);
         for (s, st_spec) in spec.stages.iter().enumerate() {
             let here = self.b.ins().icmp_imm_u(IntCC::Equal, stage, s as i64);
@@ -560,10 +729,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             reward = self.b.ins().fadd(reward, *t);
         }
         let success = match spec.success {
-            Some(v) => {
-                let x = self.v(v);
-                self.truthy(x)
-            }
+            Some(v) => self.cond(v),
             None if k > 0 => self.b.ins().icmp_imm_u(IntCC::Equal, stage, i64::from(k)),
             None => self.b.ins().iconst(types::I8, 0),
         };
@@ -615,8 +781,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         for (t, v) in terms.iter().enumerate() {
             self.b.ins().store(self.flags, *v, row, (t * 8) as i32);
         }
-        self.b.ins().store(self.flags, stage, stage_at, 0);
-        self.b.ins().store(self.flags, count, count_at, 0);
+        // Without stages the machine state never changes: no stores.
+        if k > 0 {
+            self.b.ins().store(self.flags, stage, stage_at, 0);
+            self.b.ins().store(self.flags, count, count_at, 0);
+        }
         // flags = success | valid | regressed << 2
         let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
         let reg = self.b.ins().ishl_imm_u(regressed, 2);
@@ -645,4 +814,57 @@ fn max_call_words(p: &Program) -> u32 {
         })
         .max()
         .unwrap_or(0)
+}
+
+/// Which IR values are used as numbers (see `Translator::numeric`): operands
+/// of arithmetic, comparisons and calls, a select's two values, and every
+/// value the generated code stores or adds (outputs, terms, shapes, bonuses,
+/// the success value). Conditions alone (a select's condition, `!`, `&&`,
+/// `||`, gates, holds, success) are not.
+fn numeric_uses(p: &Program) -> Vec<bool> {
+    let mut numeric = vec![false; p.num_values as usize];
+    let mut mark = |v: crate::ir::Value| {
+        if let Some(slot) = numeric.get_mut(v.0 as usize) {
+            *slot = true;
+        }
+    };
+    for s in p.pre.iter().chain(&p.post) {
+        match &s.inst {
+            Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) | Inst::Not(_) | Inst::And(..) | Inst::Or(..) => {}
+            Inst::Neg(x) | Inst::Unary(_, x) => mark(*x),
+            Inst::Binary(_, x, y) | Inst::Compare(_, x, y) | Inst::Select(_, x, y) => {
+                mark(*x);
+                mark(*y);
+            }
+            Inst::Call { args, .. } => args.iter().copied().for_each(&mut mark),
+        }
+    }
+    for o in &p.outputs {
+        o.values.iter().copied().for_each(&mut mark);
+    }
+    if let Some(r) = &p.reward {
+        for st in &r.stages {
+            mark(st.shape);
+            if let Some(b) = st.bonus {
+                mark(b);
+            }
+        }
+        for t in &r.terms {
+            mark(t.value);
+        }
+        if let Some(v) = r.success_value {
+            mark(v);
+        }
+    }
+    numeric
+}
+
+/// `table[index] = Some(x)`, growing the table if an IR value is past
+/// `num_values` (never, for the lowerer's programs).
+fn set<T: Copy>(table: &mut Vec<Option<T>>, index: u32, x: T) {
+    let i = index as usize;
+    if i >= table.len() {
+        table.resize(i + 1, None);
+    }
+    table[i] = Some(x);
 }

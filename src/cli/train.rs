@@ -311,7 +311,6 @@ mod with_runtime {
                     if out.done[env] {
                         finished[env] = Some((out.success[env], out.progress[env]));
                         let label = task.venv.env(env).map_or("other", rwd_sim::outcome_label);
-                        if std::env::var("DBG").is_ok() && label == "other" { let st = task.venv.env(env).unwrap(); eprintln!("other: held {:?} opening {:.2} tcp {:?} broc {:?} gbowl {:?} carrot {:?} obowl {:?} stage {}", st.robot.held, st.robot.opening, st.robot.tcp, st.bodies[1].pos, st.bodies[3].pos, st.bodies[2].pos, st.bodies[4].pos, task.reward.state.stage[env]); }
                         *outcomes.by_label.entry(label.to_string()).or_default() += 1;
                         outcomes.successes += usize::from(out.success[env]);
                     }

@@ -165,14 +165,58 @@ pub struct IterationReport {
     pub std: f64,
 }
 
-/// Trains `agent` on `task`; `on_iteration` reports progress.
+/// Trains `agent` on `task`; `on_iteration` reports progress. The agent
+/// ends with its last weights.
 pub fn train(
     agent: &mut ActorCritic,
     task: &mut dyn VecTask,
     config: &PpoConfig,
-    mut on_iteration: impl FnMut(&IterationReport),
+    on_iteration: impl FnMut(&IterationReport),
 ) -> Result<(), RuntimeError> {
+    train_selected(agent, task, config, None, on_iteration).map(|_| ())
+}
+
+/// Scores the actor every `every` iterations, before the first and after
+/// the last; the best-scored weights are kept (ties go to the later).
+pub struct ActorSelection<'a> {
+    pub every: usize,
+    pub score: &'a mut dyn FnMut(&PolicyNet) -> Result<f64, RuntimeError>,
+}
+
+/// [`train`], keeping the actor weights `selection` scores best; returns
+/// (iterations done when the kept weights were scored, their score).
+pub fn train_selected(
+    agent: &mut ActorCritic,
+    task: &mut dyn VecTask,
+    config: &PpoConfig,
+    mut selection: Option<ActorSelection<'_>>,
+    mut on_iteration: impl FnMut(&IterationReport),
+) -> Result<Option<(usize, f64)>, RuntimeError> {
     config.validate()?;
+    if selection.as_ref().is_some_and(|s| s.every == 0) {
+        return Err(RuntimeError::Config { field: "selection", problem: "must score every 1 or more iterations".into() });
+    }
+    let mut best: Option<(PolicyNet, usize, f64)> = None;
+    let mut consider = |agent: &ActorCritic, done: usize, selection: &mut Option<ActorSelection<'_>>| -> Result<(), RuntimeError> {
+        let Some(select) = selection.as_mut() else { return Ok(()) };
+        let score = (select.score)(&agent.actor)?;
+        if best.as_ref().is_none_or(|b| score >= b.2) {
+            let mut kept = match best.take() {
+                Some((net, ..)) => net,
+                None => {
+                    let _rng = lock_rng();
+                    let net = PolicyNet::new_with_rng_held(agent.actor.spec.clone())?;
+                    // The same variables as the actor's, so copying back restores all.
+                    let _ = net.vs.root().var("log_std", &[agent.actor.spec.act_dim as i64], nn::Init::Const(0.0));
+                    net
+                }
+            };
+            kept.vs.copy(&agent.actor.vs)?;
+            best = Some((kept, done, score));
+        }
+        Ok(())
+    };
+    consider(agent, 0, &mut selection)?;
     let (n, obs_dim, act_dim) = (task.n_envs(), task.obs_dim(), task.act_dim());
     if agent.actor.spec.obs_dim != obs_dim || agent.actor.spec.act_dim != act_dim {
         return Err(RuntimeError::Config {
@@ -272,8 +316,18 @@ pub fn train(
         report.value_loss = value_loss / updates.max(1) as f64;
         report.std = agent.log_std.exp().mean(Kind::Float).double_value(&[]);
         on_iteration(&report);
+        let done = iteration + 1;
+        if selection.as_ref().is_some_and(|s| done % s.every == 0 || done == config.iterations) {
+            consider(agent, done, &mut selection)?;
+        }
     }
-    Ok(())
+    match best {
+        Some((kept, done, score)) => {
+            agent.actor.vs.copy(&kept.vs)?;
+            Ok(Some((done, score)))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Generalised advantage estimation over a rollout stored step-major

@@ -33,6 +33,9 @@ pub struct SimRow {
     /// failure (no model), read at the same states: name, stage, progress.
     pub synthesized: Option<(String, String, f64)>,
     pub picture: Option<String>,
+    /// Recovery training from the detected states with the example's reward
+    /// (only in a `rwd` built with the runtime).
+    pub recovery: Option<super::train::DemoRecovery>,
 }
 
 /// The failure descriptors a VLM would report, shipped with the docs.
@@ -57,6 +60,13 @@ pub fn run(file: &str, text: &str, c: &Compilation, picture_dir: Option<&str>) -
     let detected: Vec<usize> = (0..EPISODES).filter(|&i| verdicts[i] == Verdict::Detected).collect();
     let reading = reward.map(|r| read_at(r, task, &venv, &detected)).transpose()?;
     let synthesized = synthesized_reward(file, text, task, &venv, &detected)?;
+    let recovery = match reward {
+        Some(r) => {
+            let states = detected.iter().map(|&i| venv.state(i)).collect::<Result<Vec<_>, _>>().map_err(|e| CliError::Failed(e.to_string()))?;
+            super::train::demo_recovery(r, states)?
+        }
+        None => None,
+    };
     let picture = match (picture_dir, detected.first()) {
         (Some(dir), Some(&i)) => {
             let path = format!("{dir}/{}.png", failure.name);
@@ -78,6 +88,7 @@ pub fn run(file: &str, text: &str, c: &Compilation, picture_dir: Option<&str>) -
         reward_at_failure: reading.as_ref().map_or(f64::NAN, |r| r.normalized),
         synthesized,
         picture,
+        recovery,
     }))
 }
 
@@ -173,8 +184,28 @@ pub fn print_table(rows: &[SimRow]) {
     println!("\n{EPISODES} episodes per scene of the scripted base policy in the embedded simulator; failures detected");
     println!("by the example's compiled `failure` (in brackets: how many the simulator labels the same);");
     println!("the recovery reward read at each failure state ({SETTLE_STEPS} steps at rest): the stage it starts in,");
-    println!("mean progress (0..1) and mean normalised reward. Training a residual policy from these states");
-    println!("with these rewards is the runtime's next step.");
+    println!("mean progress (0..1) and mean normalised reward.");
+    if rows.iter().any(|r| r.recovery.is_some()) {
+        println!("\nRecovery training (`rwd train`): from the detected states, the scripted base re-prompted in the failure");
+        println!("state, alone and with a residual policy trained by PPO for 100 iterations with the example's reward;");
+        println!("success of one episode per state (80 steps), on the states trained from and on held-out ones:\n");
+        println!("{:<16} {:<14} {:>15} {:>14} {:>14} {:>14}", "scene", "reward", "states (held)", "base, train", "+ residual", "base / + res., held out");
+        println!("{}", "-".repeat(104));
+        for r in rows {
+            if let Some(rec) = &r.recovery {
+                let pct = |x: f64| format!("{:.0}%", 100.0 * x);
+                println!(
+                    "{:<16} {:<14} {:>15} {:>14} {:>14} {:>14}",
+                    r.task,
+                    r.reward,
+                    format!("{} ({})", rec.states.0, rec.states.1),
+                    pct(rec.base.0),
+                    pct(rec.residual.0),
+                    format!("{} / {}", pct(rec.base.1), pct(rec.residual.1)),
+                );
+            }
+        }
+    }
     println!("\nThe reward `rwd synth` writes, without a model, from the failure descriptor a VLM would report");
     println!("({DESCRIPTORS}/), read at the same failure states:\n");
     println!("{:<16} {:<28} {:<22} {:>8}", "scene", "synthesized reward", "stage at failure", "progress");

@@ -7,7 +7,22 @@ use super::args::Args;
 use super::{CliError, CliResult};
 
 #[cfg(feature = "runtime")]
-pub use with_runtime::run;
+pub use with_runtime::{demo_recovery, run};
+
+/// What `rwd demo` reports of recovery training on one scene: success rates
+/// (training states, held-out states) of the base alone and with the
+/// trained residual, and how many states each set has.
+pub struct DemoRecovery {
+    pub states: (usize, usize),
+    pub base: (f64, f64),
+    pub residual: (f64, f64),
+}
+
+/// Without the runtime there is no recovery training in the demo.
+#[cfg(not(feature = "runtime"))]
+pub fn demo_recovery(_reward: &rwd::ir::Program, _states: Vec<rwd_sim::EnvState>) -> Result<Option<DemoRecovery>, CliError> {
+    Ok(None)
+}
 
 #[cfg(not(feature = "runtime"))]
 pub fn run(_args: &Args) -> CliResult {
@@ -359,6 +374,144 @@ mod with_runtime {
         }
     }
 
+    /// PPO settings for recovery from failure states.
+    pub fn ppo_config(iterations: usize, seed: i64) -> PpoConfig {
+        PpoConfig {
+            iterations,
+            seed,
+            // Exploration of about 0.14 per action component: the scripted
+            // base is a dead-beat controller, and wider noise wrecks the
+            // episodes it would have won (at 0.37 its 51% recovery rate fell
+            // to 10% before any learning).
+            init_log_std: -2.0,
+            // Sort vegetables, scripted base: at 3e-4 the recovery return
+            // rose 0.4 in 0.8M steps, at 1e-3 by 1.4 in 1.2M.
+            learning_rate: 1e-3,
+            ..PpoConfig::default()
+        }
+    }
+
+    /// Failure states split into the ones trained on and the ones only
+    /// evaluated (every fourth, when there are at least 8).
+    pub struct Split {
+        pub training: Vec<EnvState>,
+        pub held_out: Vec<EnvState>,
+    }
+
+    impl Split {
+        pub fn of(states: Vec<EnvState>) -> Split {
+            let hold_out = states.len() >= 8;
+            let (held_out, training): (Vec<_>, Vec<_>) = states.into_iter().enumerate().partition(|(i, _)| hold_out && i % 4 == 3);
+            Split { training: training.into_iter().map(|(_, s)| s).collect(), held_out: held_out.into_iter().map(|(_, s)| s).collect() }
+        }
+    }
+
+    /// A residual trained by PPO from `training` states. Every
+    /// `SELECT_EVERY` iterations (and before the first) the residual runs
+    /// one deterministic episode from each training state; the weights with
+    /// the most successes are kept. Before any update the residual is near
+    /// zero, so the kept one does at least about as well as the base alone
+    /// on the states it saw; the held-out states say whether that carries.
+    pub fn train_residual(
+        reward: &rwd::ir::Program,
+        training: &[EnvState],
+        base: &Base,
+        envs: usize,
+        horizon: u32,
+        config: &PpoConfig,
+        on_iteration: impl FnMut(&ppo::IterationReport),
+    ) -> Result<(ActorCritic, Option<(usize, f64)>), CliError> {
+        let mut task = RecoveryTask::new(reward, training.to_vec(), envs, horizon, base)?;
+        let mut agent = ActorCritic::new(task.obs_dim(), task.act_dim(), config).map_err(runtime)?;
+        // Normalise observations as the base policy alone meets them.
+        let mut first = vec![0f32; task.n() * task.obs_dim()];
+        task.observe(&mut first).map_err(runtime)?;
+        agent.fit_normalisation(&first, task.n()).map_err(runtime)?;
+        let mut score = |actor: &PolicyNet| -> Result<f64, RuntimeError> {
+            let r = evaluate(reward, training, horizon, base, Some(actor)).map_err(cli_error)?;
+            Ok(r.successes as f64 / r.episodes.max(1) as f64)
+        };
+        let selection = ppo::ActorSelection { every: SELECT_EVERY, score: &mut score };
+        let kept = ppo::train_selected(&mut agent, &mut task, config, Some(selection), on_iteration).map_err(runtime)?;
+        Ok((agent, kept))
+    }
+
+    /// How often the residual is scored for keeping.
+    const SELECT_EVERY: usize = 10;
+
+    /// One row of the before/after table.
+    pub struct Comparison {
+        pub states: &'static str,
+        pub policy: &'static str,
+        pub recovery: Recovery,
+    }
+
+    /// The base alone and the base with the residual, on the training and
+    /// the held-out states.
+    pub fn compare(reward: &rwd::ir::Program, split: &Split, horizon: u32, base: &Base, residual: &PolicyNet) -> Result<Vec<Comparison>, CliError> {
+        let mut rows = Vec::new();
+        for (states, set) in [("training", &split.training), ("held out", &split.held_out)] {
+            if set.is_empty() {
+                continue;
+            }
+            for (policy, residual) in [("base alone", None), ("base + residual", Some(residual))] {
+                rows.push(Comparison { states, policy, recovery: evaluate(reward, set, horizon, base, residual)? });
+            }
+        }
+        Ok(rows)
+    }
+
+    pub fn print_comparison(rows: &[Comparison]) {
+        println!(
+            "{:<22} {:<16} {:>8} {:>8} {:>9} {:>8}  final states that failed",
+            "failure states", "policy", "episodes", "success", "progress", "return"
+        );
+        for row in rows {
+            let r = &row.recovery;
+            let failed: Vec<String> =
+                r.outcomes.by_label.iter().filter(|(l, _)| l.as_str() != "success").map(|(l, c)| format!("{l} {c}")).collect();
+            println!(
+                "{:<22} {:<16} {:>8} {:>7.1}% {:>9.3} {:>8.2}  {}",
+                row.states,
+                row.policy,
+                r.episodes,
+                100.0 * r.successes as f64 / r.episodes.max(1) as f64,
+                r.mean_progress,
+                r.mean_return,
+                failed.join(", ")
+            );
+        }
+    }
+
+    /// Iterations of recovery training in `rwd demo` (about 10 s a scene).
+    const DEMO_ITERATIONS: usize = 100;
+
+    /// The demo's recovery step: a residual over the re-prompted scripted
+    /// base, trained from `states` with `reward`, compared with the base
+    /// alone. `None` with fewer than 8 states (no held-out set).
+    pub fn demo_recovery(reward: &rwd::ir::Program, states: Vec<EnvState>) -> Result<Option<DemoRecovery>, CliError> {
+        if states.len() < 8 {
+            return Ok(None);
+        }
+        let split = Split::of(states);
+        let (horizon, base) = (80, Base::Scripted);
+        let (agent, _) = train_residual(reward, &split.training, &base, 64, horizon, &ppo_config(DEMO_ITERATIONS, 0), |r| {
+            eprint!("\r  recovery training with `{}`: iteration {}/{DEMO_ITERATIONS}", reward.name, r.iteration + 1);
+        })?;
+        eprintln!();
+        let rows = compare(reward, &split, horizon, &base, &agent.actor)?;
+        let rate = |states: &str, policy: &str| {
+            rows.iter()
+                .find(|r| r.states == states && r.policy == policy)
+                .map_or(f64::NAN, |r| r.recovery.successes as f64 / r.recovery.episodes.max(1) as f64)
+        };
+        Ok(Some(DemoRecovery {
+            states: (split.training.len(), split.held_out.len()),
+            base: (rate("training", "base alone"), rate("held out", "base alone")),
+            residual: (rate("training", "base + residual"), rate("held out", "base + residual")),
+        }))
+    }
+
     /// `rwd train FILE --failures F.json --base scripted|CKPT|none [--reward NAME]
     /// [--iterations N] [--envs N] [--horizon H] [--seed S] [--out R.ckpt]`
     pub fn run(args: &Args) -> CliResult {
@@ -372,19 +525,7 @@ mod with_runtime {
         if envs == 0 || horizon == 0 {
             return Err(CliError::Usage("`--envs` and `--horizon` must be at least 1".into()));
         }
-        let config = PpoConfig {
-            iterations: number(args, "--iterations", 200)?,
-            seed: number(args, "--seed", 0)?,
-            // Exploration of about 0.14 per action component: the scripted
-            // base is a dead-beat controller, and wider noise wrecks the
-            // episodes it would have won (at 0.37 its 51% recovery rate fell
-            // to 10% before any learning).
-            init_log_std: -2.0,
-            // Sort vegetables, scripted base: at 3e-4 the recovery return
-            // rose 0.4 in 0.8M steps, at 1e-3 by 1.4 in 1.2M.
-            learning_rate: 1e-3,
-            ..PpoConfig::default()
-        };
+        let config = ppo_config(number(args, "--iterations", 200)?, number(args, "--seed", 0)?);
 
         let set = load(failures_path)?;
         if set.failures.is_empty() {
@@ -393,31 +534,20 @@ mod with_runtime {
         let compilation = super::super::commands::compile_file(path, args)?;
         let reward = reward_for(&compilation, &set, args.value("--reward"))?;
         let base = load_base(base_path)?;
-        // Every fourth state is held out of training and only evaluated.
-        let (held_out, training): (Vec<_>, Vec<_>) =
-            set.failures.iter().enumerate().partition(|(i, _)| set.failures.len() >= 8 && i % 4 == 3);
-        let training: Vec<EnvState> = training.into_iter().map(|(_, r)| r.state.clone()).collect();
-        let held_out: Vec<EnvState> = held_out.into_iter().map(|(_, r)| r.state.clone()).collect();
-
-        let mut task = RecoveryTask::new(reward, training.clone(), envs, horizon, &base)?;
+        let split = Split::of(set.failures.iter().map(|r| r.state.clone()).collect());
         println!(
             "train: residual PPO on `{}` from {} failure state(s) of `{}` ({} held out), base {}, {} envs x {} steps x {} iterations",
             reward.name,
-            training.len(),
+            split.training.len(),
             set.failure,
-            held_out.len(),
+            split.held_out.len(),
             base_path,
             envs,
             config.steps,
             config.iterations
         );
-        let mut agent = ActorCritic::new(task.obs_dim(), task.act_dim(), &config).map_err(runtime)?;
-        // Normalise observations as the base policy alone meets them.
-        let mut first = vec![0f32; task.n() * task.obs_dim()];
-        task.observe(&mut first).map_err(runtime)?;
-        agent.fit_normalisation(&first, task.n()).map_err(runtime)?;
         println!("iter  env-steps  reward/step  episodes  success  progress  action std");
-        ppo::train(&mut agent, &mut task, &config, |r| {
+        let (agent, kept) = train_residual(reward, &split.training, &base, envs, horizon, &config, |r| {
             println!(
                 "{:>4}  {:>9}  {:>11.4}  {:>8}  {:>6.1}%  {:>8.3}  {:>10.3}",
                 r.iteration + 1,
@@ -428,42 +558,14 @@ mod with_runtime {
                 r.mean_progress,
                 r.std
             );
-        })
-        .map_err(runtime)?;
-        let note = format!("residual PPO on `{}` for `{}` over base `{base_path}`", reward.name, set.failure);
-        write_atomic_bytes(out, &checkpoint::to_bytes(&agent.actor, task_name(training[0].task), &note).map_err(runtime)?)?;
-        println!("wrote {out}");
-
-        println!();
-        println!(
-            "{:<22} {:<16} {:>8} {:>8} {:>9} {:>8}  final states that failed",
-            "failure states", "policy", "episodes", "success", "progress", "return"
-        );
-        for (label, states) in [("training", &training), ("held out", &held_out)] {
-            if states.is_empty() {
-                continue;
-            }
-            for (policy, residual) in [("base alone", None), ("base + residual", Some(&agent.actor))] {
-                let r = evaluate(reward, states, horizon, &base, residual)?;
-                let failed: Vec<String> = r
-                    .outcomes
-                    .by_label
-                    .iter()
-                    .filter(|(l, _)| l.as_str() != "success")
-                    .map(|(l, c)| format!("{l} {c}"))
-                    .collect();
-                println!(
-                    "{:<22} {:<16} {:>8} {:>7.1}% {:>9.3} {:>8.2}  {}",
-                    label,
-                    policy,
-                    r.episodes,
-                    100.0 * r.successes as f64 / r.episodes.max(1) as f64,
-                    r.mean_progress,
-                    r.mean_return,
-                    failed.join(", ")
-                );
-            }
+        })?;
+        if let Some((iterations, success)) = kept {
+            println!("kept the residual after {iterations} iteration(s): {:.1}% success from the training states", 100.0 * success);
         }
+        let note = format!("residual PPO on `{}` for `{}` over base `{base_path}`", reward.name, set.failure);
+        write_atomic_bytes(out, &checkpoint::to_bytes(&agent.actor, task_name(split.training[0].task), &note).map_err(runtime)?)?;
+        println!("wrote {out}\n");
+        print_comparison(&compare(reward, &split, horizon, &base, &agent.actor)?);
         Ok(0)
     }
 }

@@ -152,6 +152,17 @@ fn demo_runs_every_example_and_the_simulator_table() {
         assert!(detected > 0 && agreeing == detected, "{row}");
         assert!(dir.join(format!("{failure}.png")).exists(), "picture of {failure}");
     }
+    // With the runtime, recovery training from the detected states: a
+    // success rate for the base alone and with the residual, per scene that
+    // has a recovery reward.
+    if cfg!(feature = "runtime") {
+        let recovery = stdout.split("Recovery training").nth(1).expect("the recovery table");
+        for (scene, reward) in [("toolbox_bench", "close_lid"), ("trash_table", "recover_can"), ("vegetable_table", "sort_broccoli")] {
+            let row = recovery.lines().find(|l| l.starts_with(scene)).unwrap_or_else(|| panic!("no {scene}:\n{recovery}"));
+            assert!(row.contains(reward), "{row}");
+            assert_eq!(row.matches('%').count(), 4, "{row}");
+        }
+    }
     // The model-free path: a reward synthesized from each shipped descriptor
     // compiles against the example's scene and reads the same states.
     let synthesized = stdout.split("read at the same failure states").nth(1).expect("the synthesis table");

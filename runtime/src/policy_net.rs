@@ -123,6 +123,12 @@ impl PolicyNet {
         x
     }
 
+    /// Actions and the last hidden layer's activations.
+    pub fn forward_with_features(&self, obs: &Tensor) -> (Tensor, Tensor) {
+        let features = self.features(obs);
+        (self.head.forward(&features), features)
+    }
+
     /// Actions (`n x act_dim`), unclipped.
     pub fn forward(&self, obs: &Tensor) -> Tensor {
         self.head.forward(&self.features(obs))

@@ -62,6 +62,11 @@ pub struct PpoConfig {
     pub max_grad_norm: f64,
     /// Initial log standard deviation of the actions.
     pub init_log_std: f64,
+    /// State-dependent exploration (gSDE, Raffin et al., 2021): the noise is
+    /// `features(s) . theta` with `theta` drawn per environment every this
+    /// many steps (and when its episode ends), so the same state gets the
+    /// same perturbation for a while. `None`: independent noise per step.
+    pub state_dependent: Option<usize>,
     pub seed: i64,
 }
 
@@ -81,6 +86,7 @@ impl Default for PpoConfig {
             entropy_coef: 0.0,
             max_grad_norm: 0.5,
             init_log_std: -1.0,
+            state_dependent: None,
             seed: 0,
         }
     }
@@ -113,6 +119,24 @@ pub struct ActorCritic {
     pub actor: PolicyNet,
     pub critic: PolicyNet,
     log_std: Tensor,
+    /// gSDE: log standard deviation of each entry of `theta` (features x
+    /// actions); used only with `PpoConfig::state_dependent`.
+    sde_log_std: Tensor,
+    state_dependent: bool,
+}
+
+/// Adds the actor's exploration variables to `net`'s store (a copy of the
+/// actor's weights needs the same variables).
+pub fn add_exploration_vars(net: &PolicyNet, init_log_std: f64) -> (Tensor, Tensor) {
+    let (features, actions) = (net.spec.feature_dim() as i64, net.spec.act_dim as i64);
+    let root = net.vs.root();
+    (
+        root.var("log_std", &[actions], nn::Init::Const(init_log_std)),
+        // Each action's variance is sum_j z_j^2 sigma_j^2 over the features
+        // z (tanh, |z| < 1): start sigma so that the standard deviation is
+        // about exp(init) when a quarter of the features are near 1.
+        root.var("sde_log_std", &[features, actions], nn::Init::Const(init_log_std - 0.5 * (features as f64 / 4.0).ln())),
+    )
 }
 
 impl ActorCritic {
@@ -123,9 +147,9 @@ impl ActorCritic {
         let mut actor = PolicyNet::new_with_rng_held(spec(act_dim))?;
         // A residual starts as no correction at all: the base policy alone.
         actor.scale_head(0.01);
-        let log_std = actor.vs.root().var("log_std", &[act_dim as i64], nn::Init::Const(config.init_log_std));
+        let (log_std, sde_log_std) = add_exploration_vars(&actor, config.init_log_std);
         let critic = PolicyNet::new_with_rng_held(spec(1))?;
-        Ok(ActorCritic { actor, critic, log_std })
+        Ok(ActorCritic { actor, critic, log_std, sde_log_std, state_dependent: config.state_dependent.is_some() })
     }
 
     /// Fits both networks' observation normalisation to a batch.
@@ -136,15 +160,34 @@ impl ActorCritic {
         Ok(())
     }
 
-    fn log_prob(&self, mean: &Tensor, actions: &Tensor) -> Tensor {
-        let std = self.log_std.exp();
-        let z = (actions - mean) / &std;
-        let per_dim = z.square() * -0.5 - &self.log_std - 0.5 * (2.0 * std::f64::consts::PI).ln();
+    /// The action mean and each action's standard deviation, `n x act`.
+    fn distribution(&self, obs: &Tensor) -> (Tensor, Tensor) {
+        let (mean, features) = self.actor.forward_with_features(obs);
+        let std = if self.state_dependent {
+            // Exploration must not train the features (gSDE detaches them).
+            (features.detach().square().matmul(&self.sde_log_std.exp().square()) + 1e-8).sqrt()
+        } else {
+            self.log_std.exp().expand_as(&mean)
+        };
+        (mean, std)
+    }
+
+    fn log_prob(mean: &Tensor, std: &Tensor, actions: &Tensor) -> Tensor {
+        let z = (actions - mean) / std;
+        let per_dim = z.square() * -0.5 - std.log() - 0.5 * (2.0 * std::f64::consts::PI).ln();
         per_dim.sum_dim_intlist([-1i64].as_slice(), false, Kind::Float)
     }
 
-    fn entropy(&self) -> Tensor {
-        (&self.log_std + 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln()).sum(Kind::Float)
+    fn entropy(std: &Tensor) -> Tensor {
+        (std.log() + 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln())
+            .sum_dim_intlist([-1i64].as_slice(), false, Kind::Float)
+            .mean(Kind::Float)
+    }
+
+    /// A fresh gSDE matrix per environment, `n x features x actions`.
+    fn draw_theta(&self, n: usize) -> Tensor {
+        let sigma = self.sde_log_std.exp().detach();
+        Tensor::randn([n as i64, sigma.size()[0], sigma.size()[1]], (Kind::Float, tch::Device::Cpu)) * sigma
     }
 }
 
@@ -207,7 +250,7 @@ pub fn train_selected(
                     let _rng = lock_rng();
                     let net = PolicyNet::new_with_rng_held(agent.actor.spec.clone())?;
                     // The same variables as the actor's, so copying back restores all.
-                    let _ = net.vs.root().var("log_std", &[agent.actor.spec.act_dim as i64], nn::Init::Const(0.0));
+                    let _ = add_exploration_vars(&net, 0.0);
                     net
                 }
             };
@@ -229,6 +272,11 @@ pub fn train_selected(
     let mut critic_opt = nn::Adam::default().build(&agent.critic.vs, config.learning_rate)?;
     let mut obs = vec![0f32; n * obs_dim];
     let mut out = StepOut::new(n);
+    let mut theta = {
+        let _rng = lock_rng();
+        agent.draw_theta(n)
+    };
+    let mut steps_since_draw = 0usize;
     for iteration in 0..config.iterations {
         // Rollout.
         let mut obs_rows = Vec::with_capacity(steps * n * obs_dim);
@@ -242,14 +290,34 @@ pub fn train_selected(
             let (actions, logp, value) = {
                 let _rng = lock_rng();
                 tch::no_grad(|| {
-                    let mean = agent.actor.forward(&x);
-                    let actions = &mean + Tensor::randn_like(&mean) * agent.log_std.exp();
-                    let logp = agent.log_prob(&mean, &actions);
+                    let (mean, std) = agent.distribution(&x);
+                    let noise = match config.state_dependent {
+                        Some(_) => agent.actor.features(&x).unsqueeze(1).bmm(&theta).squeeze_dim(1),
+                        None => Tensor::randn_like(&mean) * &std,
+                    };
+                    let actions = &mean + noise;
+                    let logp = ActorCritic::log_prob(&mean, &std, &actions);
                     (actions, logp, agent.critic.forward(&x).squeeze_dim(-1))
                 })
             };
             let actions = flat(&actions)?;
             task.step(&actions, &mut out)?;
+            if let Some(every) = config.state_dependent {
+                steps_since_draw += 1;
+                let _rng = lock_rng();
+                let fresh = tch::no_grad(|| agent.draw_theta(n));
+                if steps_since_draw >= every.max(1) {
+                    theta = fresh;
+                    steps_since_draw = 0;
+                } else {
+                    // A new episode gets its own draw.
+                    let ended: Vec<i64> = (0..n).filter(|&e| out.done[e]).map(|e| e as i64).collect();
+                    if !ended.is_empty() {
+                        let index = Tensor::from_slice(&ended);
+                        theta = theta.index_copy(0, &index, &fresh.index_select(0, &index));
+                    }
+                }
+            }
             obs_rows.extend_from_slice(&obs);
             actions_all.extend_from_slice(&actions);
             logp_all.extend(flat(&logp)?);
@@ -293,10 +361,11 @@ pub fn train_selected(
                 let idx = order.narrow(0, start, len);
                 let (o, a) = (obs_t.index_select(0, &idx), act_t.index_select(0, &idx));
                 let (old_logp, adv_b, ret_b) = (logp_t.index_select(0, &idx), adv.index_select(0, &idx), ret_t.index_select(0, &idx));
-                let ratio = (agent.log_prob(&agent.actor.forward(&o), &a) - old_logp).exp();
+                let (mean, std) = agent.distribution(&o);
+                let ratio = (ActorCritic::log_prob(&mean, &std, &a) - old_logp).exp();
                 let clipped = ratio.clamp(1.0 - config.clip, 1.0 + config.clip);
                 let surrogate = (&ratio * &adv_b).minimum(&(clipped * &adv_b));
-                let p_loss = -surrogate.mean(Kind::Float) - agent.entropy() * config.entropy_coef;
+                let p_loss = -surrogate.mean(Kind::Float) - ActorCritic::entropy(&std) * config.entropy_coef;
                 actor_opt.zero_grad();
                 p_loss.backward();
                 actor_opt.clip_grad_norm(config.max_grad_norm);
@@ -314,7 +383,7 @@ pub fn train_selected(
         }
         report.policy_loss = policy_loss / updates.max(1) as f64;
         report.value_loss = value_loss / updates.max(1) as f64;
-        report.std = agent.log_std.exp().mean(Kind::Float).double_value(&[]);
+        report.std = tch::no_grad(|| agent.distribution(&obs_t).1.mean(Kind::Float).double_value(&[]));
         on_iteration(&report);
         let done = iteration + 1;
         if selection.as_ref().is_some_and(|s| done % s.every == 0 || done == config.iterations) {

@@ -77,6 +77,29 @@ fn ppo_learns_to_track_a_target() {
     assert!(late > early + 0.1, "mean reward rises: {early} -> {late}");
 }
 
+/// The same with state-dependent exploration (gSDE).
+#[test]
+fn ppo_with_state_dependent_exploration_learns_too() {
+    let mut task = Targets::new(64, 3);
+    let config = PpoConfig {
+        hidden: vec![32, 32],
+        iterations: 40,
+        steps: 8,
+        learning_rate: 3e-3,
+        init_log_std: -0.5,
+        state_dependent: Some(4),
+        ..PpoConfig::default()
+    };
+    let mut agent = ActorCritic::new(1, 1, &config).expect("agent");
+    let probe: Vec<f32> = (0..21).map(|i| -1.0 + 0.1 * i as f32).collect();
+    agent.fit_normalisation(&probe, probe.len()).expect("fits");
+    let mut episodes = Vec::new();
+    ppo::train(&mut agent, &mut task, &config, |r| episodes.push(r.episodes)).expect("trains");
+    assert!(episodes.iter().all(|&e| e == 64 * 8), "every step ends an episode: {episodes:?}");
+    let after = mse(&agent, &probe);
+    assert!(after < 0.03, "trained, it tracks the target: mse {after}");
+}
+
 #[test]
 fn ppo_rejects_a_mismatched_agent_and_bad_settings() {
     let mut task = Targets::new(4, 2);

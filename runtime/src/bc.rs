@@ -6,7 +6,7 @@ use tch::nn::OptimizerConfig;
 use tch::{Kind, Reduction, Tensor, nn};
 
 use crate::error::RuntimeError;
-use crate::policy_net::{NetSpec, PolicyNet, batch_tensor};
+use crate::policy_net::{BestWeights, NetSpec, PolicyNet, batch_tensor};
 
 /// Demonstration pairs, row-major.
 #[derive(Debug, Clone, Default)]
@@ -143,7 +143,7 @@ pub fn train_selected(
     // Where the best weights so far are kept (made before training so the
     // generator's draws do not depend on when the first score comes).
     let mut best = match selection {
-        Some(_) => Some((PolicyNet::new_with_rng_held(spec)?, f64::NEG_INFINITY)),
+        Some(_) => Some(BestWeights::new(PolicyNet::new_with_rng_held(spec)?)),
         None => None,
     };
     net.fit_normalisation(&train_obs);
@@ -175,26 +175,20 @@ pub fn train_selected(
         report.validation_loss.push(validation_loss);
         on_epoch(epoch, train_loss, validation_loss);
         report.kept_epoch = epoch;
-        if let (Some(select), Some((kept, best_score))) = (selection.as_mut(), best.as_mut()) {
+        if let (Some(select), Some(best)) = (selection.as_mut(), best.as_mut()) {
             if Selection::scores_after(select.every, epoch, config.epochs) {
                 let score = (select.score)(epoch, &net)?;
                 report.scores.push((epoch, score));
-                if score >= *best_score {
-                    *best_score = score;
-                    kept.vs.copy(&net.vs)?;
-                }
+                best.offer(&net, score, epoch)?;
             }
         }
     }
-    match best {
-        // A NaN score never wins; if nothing won, the last weights stay.
-        Some((kept, best_score)) if best_score > f64::NEG_INFINITY => {
-            let scored = report.scores.iter().filter(|s| !s.1.is_nan());
-            if let Some(&(epoch, _)) = scored.max_by(|a, b| a.1.total_cmp(&b.1)) {
-                report.kept_epoch = epoch;
-            }
+    // If no score won (all NaN), the last weights stay.
+    match best.and_then(BestWeights::into_kept) {
+        Some((kept, epoch, _)) => {
+            report.kept_epoch = epoch;
             Ok((kept, report))
         }
-        _ => Ok((net, report)),
+        None => Ok((net, report)),
     }
 }

@@ -146,6 +146,38 @@ impl PolicyNet {
     }
 }
 
+/// The best-scored copy of a network's weights so far, for keeping the
+/// weights an outside measure (closed-loop success) likes best. Ties go to
+/// the later offer; a NaN score never wins.
+pub(crate) struct BestWeights {
+    store: PolicyNet,
+    score: f64,
+    at: Option<usize>,
+}
+
+impl BestWeights {
+    /// `store` receives the copies: it must have the same variables as every
+    /// network offered.
+    pub(crate) fn new(store: PolicyNet) -> BestWeights {
+        BestWeights { store, score: f64::NEG_INFINITY, at: None }
+    }
+
+    /// Keeps `net`'s weights if `score` is at least the best so far.
+    pub(crate) fn offer(&mut self, net: &PolicyNet, score: f64, at: usize) -> Result<(), RuntimeError> {
+        if score >= self.score {
+            self.store.vs.copy(&net.vs)?;
+            (self.score, self.at) = (score, Some(at));
+        }
+        Ok(())
+    }
+
+    /// The kept network, when one was kept: (network, where it was offered, its score).
+    pub(crate) fn into_kept(self) -> Option<(PolicyNet, usize, f64)> {
+        let BestWeights { store, score, at } = self;
+        at.map(|at| (store, at, score))
+    }
+}
+
 /// A `n x dim` tensor from a row-major buffer, rejecting wrong lengths and
 /// non-finite values (they would poison every gradient).
 pub fn batch_tensor(what: &'static str, data: &[f32], n: usize, dim: usize) -> Result<Tensor, RuntimeError> {

@@ -11,7 +11,7 @@ use tch::nn::OptimizerConfig;
 use tch::{Kind, Tensor, nn};
 
 use crate::error::RuntimeError;
-use crate::policy_net::{NetSpec, PolicyNet, batch_tensor, flat, lock_rng};
+use crate::policy_net::{BestWeights, NetSpec, PolicyNet, batch_tensor, flat, lock_rng};
 
 /// A batch of environments an agent acts in.
 pub trait VecTask {
@@ -239,27 +239,6 @@ pub fn train_selected(
     if selection.as_ref().is_some_and(|s| s.every == 0) {
         return Err(RuntimeError::Config { field: "selection", problem: "must score every 1 or more iterations".into() });
     }
-    let mut best: Option<(PolicyNet, usize, f64)> = None;
-    let mut consider = |agent: &ActorCritic, done: usize, selection: &mut Option<ActorSelection<'_>>| -> Result<(), RuntimeError> {
-        let Some(select) = selection.as_mut() else { return Ok(()) };
-        let score = (select.score)(&agent.actor)?;
-        if best.as_ref().is_none_or(|b| score >= b.2) {
-            let mut kept = match best.take() {
-                Some((net, ..)) => net,
-                None => {
-                    let _rng = lock_rng();
-                    let net = PolicyNet::new_with_rng_held(agent.actor.spec.clone())?;
-                    // The same variables as the actor's, so copying back restores all.
-                    let _ = add_exploration_vars(&net, 0.0);
-                    net
-                }
-            };
-            kept.vs.copy(&agent.actor.vs)?;
-            best = Some((kept, done, score));
-        }
-        Ok(())
-    };
-    consider(agent, 0, &mut selection)?;
     let (n, obs_dim, act_dim) = (task.n_envs(), task.obs_dim(), task.act_dim());
     if agent.actor.spec.obs_dim != obs_dim || agent.actor.spec.act_dim != act_dim {
         return Err(RuntimeError::Config {
@@ -267,15 +246,34 @@ pub fn train_selected(
             problem: format!("maps {} -> {}, the task {obs_dim} -> {act_dim}", agent.actor.spec.obs_dim, agent.actor.spec.act_dim),
         });
     }
+    let mut best = match &selection {
+        Some(_) => {
+            let _rng = lock_rng();
+            let store = PolicyNet::new_with_rng_held(agent.actor.spec.clone())?;
+            // The same variables as the actor's, so copying back restores all.
+            let _ = add_exploration_vars(&store, 0.0);
+            Some(BestWeights::new(store))
+        }
+        None => None,
+    };
+    let mut consider = |agent: &ActorCritic, done: usize, selection: &mut Option<ActorSelection<'_>>| -> Result<(), RuntimeError> {
+        if let (Some(select), Some(best)) = (selection.as_mut(), best.as_mut()) {
+            best.offer(&agent.actor, (select.score)(&agent.actor)?, done)?;
+        }
+        Ok(())
+    };
+    consider(agent, 0, &mut selection)?;
     let steps = config.steps;
     let mut actor_opt = nn::Adam::default().build(&agent.actor.vs, config.learning_rate)?;
     let mut critic_opt = nn::Adam::default().build(&agent.critic.vs, config.learning_rate)?;
     let mut obs = vec![0f32; n * obs_dim];
     let mut out = StepOut::new(n);
-    let mut theta = {
+    // gSDE's exploration matrices; only drawn when used, so a run without
+    // gSDE draws from the generator exactly as before it existed.
+    let mut theta = config.state_dependent.map(|_| {
         let _rng = lock_rng();
         agent.draw_theta(n)
-    };
+    });
     let mut steps_since_draw = 0usize;
     for iteration in 0..config.iterations {
         // Rollout.
@@ -291,8 +289,8 @@ pub fn train_selected(
                 let _rng = lock_rng();
                 tch::no_grad(|| {
                     let (mean, std) = agent.distribution(&x);
-                    let noise = match config.state_dependent {
-                        Some(_) => agent.actor.features(&x).unsqueeze(1).bmm(&theta).squeeze_dim(1),
+                    let noise = match &theta {
+                        Some(theta) => agent.actor.features(&x).unsqueeze(1).bmm(theta).squeeze_dim(1),
                         None => Tensor::randn_like(&mean) * &std,
                     };
                     let actions = &mean + noise;
@@ -302,19 +300,19 @@ pub fn train_selected(
             };
             let actions = flat(&actions)?;
             task.step(&actions, &mut out)?;
-            if let Some(every) = config.state_dependent {
+            if let (Some(every), Some(theta)) = (config.state_dependent, theta.as_mut()) {
                 steps_since_draw += 1;
-                let _rng = lock_rng();
-                let fresh = tch::no_grad(|| agent.draw_theta(n));
-                if steps_since_draw >= every.max(1) {
-                    theta = fresh;
-                    steps_since_draw = 0;
-                } else {
-                    // A new episode gets its own draw.
-                    let ended: Vec<i64> = (0..n).filter(|&e| out.done[e]).map(|e| e as i64).collect();
-                    if !ended.is_empty() {
+                // A new episode gets its own draw, as does everyone every `every` steps.
+                let ended: Vec<i64> = (0..n).filter(|&e| out.done[e]).map(|e| e as i64).collect();
+                if steps_since_draw >= every.max(1) || !ended.is_empty() {
+                    let _rng = lock_rng();
+                    let fresh = tch::no_grad(|| agent.draw_theta(n));
+                    if steps_since_draw >= every.max(1) {
+                        *theta = fresh;
+                        steps_since_draw = 0;
+                    } else {
                         let index = Tensor::from_slice(&ended);
-                        theta = theta.index_copy(0, &index, &fresh.index_select(0, &index));
+                        *theta = theta.index_copy(0, &index, &fresh.index_select(0, &index));
                     }
                 }
             }
@@ -390,7 +388,7 @@ pub fn train_selected(
             consider(agent, done, &mut selection)?;
         }
     }
-    match best {
+    match best.and_then(BestWeights::into_kept) {
         Some((kept, done, score)) => {
             agent.actor.vs.copy(&kept.vs)?;
             Ok(Some((done, score)))

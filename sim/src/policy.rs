@@ -161,8 +161,10 @@ impl PolicyState {
         let mut ps = PolicyState::new(s.task, draw, noise);
         // `act` re-draws a state whose seed is not its episode's.
         ps.seed = s.seed;
-        let pending = jobs(s.task).iter().position(|job| job.is_some_and(|job| !job_done(s, job)));
-        ps.job = pending.map_or(2, |j| j as u8);
+        let jobs = jobs(s.task);
+        let pending = jobs.iter().position(|job| job.is_some_and(|job| !job_done(s, job)));
+        // Past the last job when every goal is met: nothing left to do.
+        ps.job = pending.unwrap_or(jobs.len()) as u8;
         ps
     }
 

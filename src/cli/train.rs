@@ -286,11 +286,9 @@ mod with_runtime {
     /// How recovery episodes from a set of failure states ended.
     #[derive(Debug, Clone)]
     pub struct Recovery {
-        pub episodes: usize,
-        pub successes: usize,
         pub mean_progress: f64,
         pub mean_return: f64,
-        /// The simulator's labels of the final states.
+        /// Episodes, successes and the simulator's labels of the final states.
         pub outcomes: rwd_sim::Outcomes,
     }
 
@@ -308,7 +306,8 @@ mod with_runtime {
         task.restart = false;
         let mut obs = vec![0f32; n * task.obs_dim()];
         let mut out = StepOut::new(n);
-        let mut finished: Vec<Option<(bool, f32)>> = vec![None; n];
+        // Per environment: the reward's progress when its episode ended.
+        let mut finished: Vec<Option<f32>> = vec![None; n];
         let mut outcomes = rwd_sim::Outcomes { episodes: n, ..Default::default() };
         let mut returns = vec![0f64; n];
         for _ in 0..task.horizon {
@@ -324,7 +323,7 @@ mod with_runtime {
                 if finished[env].is_none() {
                     returns[env] += f64::from(out.reward[env]);
                     if out.done[env] {
-                        finished[env] = Some((out.success[env], out.progress[env]));
+                        finished[env] = Some(out.progress[env]);
                         let label = task.venv.env(env).map_or("other", rwd_sim::outcome_label);
                         *outcomes.by_label.entry(label.to_string()).or_default() += 1;
                         outcomes.successes += usize::from(out.success[env]);
@@ -335,11 +334,8 @@ mod with_runtime {
                 break;
             }
         }
-        let ended: Vec<(bool, f32)> = finished.iter().map(|f| f.unwrap_or((false, 0.0))).collect();
         Ok(Recovery {
-            episodes: n,
-            successes: ended.iter().filter(|e| e.0).count(),
-            mean_progress: ended.iter().map(|e| f64::from(e.1)).sum::<f64>() / n.max(1) as f64,
+            mean_progress: finished.iter().map(|p| f64::from(p.unwrap_or(0.0))).sum::<f64>() / n.max(1) as f64,
             mean_return: returns.iter().sum::<f64>() / n.max(1) as f64,
             outcomes,
         })
@@ -429,7 +425,7 @@ mod with_runtime {
         agent.fit_normalisation(&first, task.n()).map_err(runtime)?;
         let mut score = |actor: &PolicyNet| -> Result<f64, RuntimeError> {
             let r = evaluate(reward, training, horizon, base, Some(actor)).map_err(cli_error)?;
-            Ok(r.successes as f64 / r.episodes.max(1) as f64)
+            Ok(r.outcomes.success_rate())
         };
         let selection = ppo::ActorSelection { every: SELECT_EVERY, score: &mut score };
         let kept = ppo::train_selected(&mut agent, &mut task, config, Some(selection), on_iteration).map_err(runtime)?;
@@ -474,8 +470,8 @@ mod with_runtime {
                 "{:<22} {:<16} {:>8} {:>7.1}% {:>9.3} {:>8.2}  {}",
                 row.states,
                 row.policy,
-                r.episodes,
-                100.0 * r.successes as f64 / r.episodes.max(1) as f64,
+                r.outcomes.episodes,
+                100.0 * r.outcomes.success_rate(),
                 r.mean_progress,
                 r.mean_return,
                 failed.join(", ")
@@ -503,7 +499,7 @@ mod with_runtime {
         let rate = |states: &str, policy: &str| {
             rows.iter()
                 .find(|r| r.states == states && r.policy == policy)
-                .map_or(f64::NAN, |r| r.recovery.successes as f64 / r.recovery.episodes.max(1) as f64)
+                .map_or(f64::NAN, |r| r.recovery.outcomes.success_rate())
         };
         Ok(Some(DemoRecovery {
             states: (split.training.len(), split.held_out.len()),

@@ -131,7 +131,7 @@ fn out_of_distribution_variants_collect() {
 fn demo_runs_every_example_and_the_simulator_table() {
     let dir = temp_dir("demo");
     let pictures = dir.display().to_string();
-    let (code, stdout, stderr) = rwd(&["demo", "--pictures", &pictures]);
+    let (code, stdout, stderr) = rwd(&["demo", "--pictures", &pictures, "--iterations", "3"]);
     assert_eq!(code, 0, "{stderr}");
     for program in ["close_lid", "recover_can", "sort_broccoli", "pick_cube", "drawer_state"] {
         assert!(stdout.contains(program), "{program} missing from:\n{stdout}");

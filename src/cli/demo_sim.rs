@@ -44,7 +44,7 @@ const DESCRIPTORS: &str = "docs/descriptors";
 /// Runs one example file's first failure (and its recovery reward, if the
 /// file has one) in the simulator; `None` if the file has no failure for a
 /// simulated scene.
-pub fn run(file: &str, text: &str, c: &Compilation, picture_dir: Option<&str>) -> Result<Option<SimRow>, CliError> {
+pub fn run(file: &str, text: &str, c: &Compilation, picture_dir: Option<&str>, iterations: usize) -> Result<Option<SimRow>, CliError> {
     let Some(failure) = c.programs.iter().find(|p| p.kind == ProgramKind::Failure) else { return Ok(None) };
     let Ok(task) = task_for(failure) else { return Ok(None) };
     let reward = c.programs.iter().find(|p| p.reward.as_ref().is_some_and(|r| r.failure.as_deref() == Some(failure.name.as_str())));
@@ -63,7 +63,7 @@ pub fn run(file: &str, text: &str, c: &Compilation, picture_dir: Option<&str>) -
     let recovery = match reward {
         Some(r) => {
             let states = detected.iter().map(|&i| venv.state(i)).collect::<Result<Vec<_>, _>>().map_err(|e| CliError::Failed(e.to_string()))?;
-            super::train::demo_recovery(r, states)?
+            super::train::demo_recovery(r, states, iterations)?
         }
         None => None,
     };
@@ -159,7 +159,7 @@ fn mean(values: impl Iterator<Item = f64>) -> f64 {
     if n == 0 { f64::NAN } else { sum / n as f64 }
 }
 
-pub fn print_table(rows: &[SimRow]) {
+pub fn print_table(rows: &[SimRow], iterations: usize) {
     println!(
         "{:<16} {:<22} {:>8} {:>14}  {:<14} {:<18} {:>8} {:>7}",
         "scene", "failure", "base ok", "detected (sim)", "reward", "stage at failure", "progress", "reward"
@@ -187,7 +187,7 @@ pub fn print_table(rows: &[SimRow]) {
     println!("mean progress (0..1) and mean normalised reward.");
     if rows.iter().any(|r| r.recovery.is_some()) {
         println!("\nRecovery training (`rwd train`): from the detected states, the scripted base re-prompted in the failure");
-        println!("state, alone and with a residual policy trained by PPO for 100 iterations with the example's reward;");
+        println!("state, alone and with a residual policy trained by PPO for {iterations} iterations with the example's reward;");
         println!("success of one episode per state (80 steps), on the states trained from and on held-out ones:\n");
         println!("{:<16} {:<14} {:>15} {:>14} {:>14} {:>14}", "scene", "reward", "states (held)", "base, train", "+ residual", "base / + res., held out");
         println!("{}", "-".repeat(104));

@@ -20,7 +20,7 @@ pub struct DemoRecovery {
 
 /// Without the runtime there is no recovery training in the demo.
 #[cfg(not(feature = "runtime"))]
-pub fn demo_recovery(_reward: &rwd::ir::Program, _states: Vec<rwd_sim::EnvState>) -> Result<Option<DemoRecovery>, CliError> {
+pub fn demo_recovery(_reward: &rwd::ir::Program, _states: Vec<rwd_sim::EnvState>, _iterations: usize) -> Result<Option<DemoRecovery>, CliError> {
     Ok(None)
 }
 
@@ -479,20 +479,17 @@ mod with_runtime {
         }
     }
 
-    /// Iterations of recovery training in `rwd demo` (about 10 s a scene).
-    const DEMO_ITERATIONS: usize = 100;
-
     /// The demo's recovery step: a residual over the re-prompted scripted
     /// base, trained from `states` with `reward`, compared with the base
     /// alone. `None` with fewer than 8 states (no held-out set).
-    pub fn demo_recovery(reward: &rwd::ir::Program, states: Vec<EnvState>) -> Result<Option<DemoRecovery>, CliError> {
+    pub fn demo_recovery(reward: &rwd::ir::Program, states: Vec<EnvState>, iterations: usize) -> Result<Option<DemoRecovery>, CliError> {
         if states.len() < 8 {
             return Ok(None);
         }
         let split = Split::of(states);
         let (horizon, base) = (80, Base::Scripted);
-        let (agent, _) = train_residual(reward, &split.training, &base, 64, horizon, &ppo_config(DEMO_ITERATIONS, 0), |r| {
-            eprint!("\r  recovery training with `{}`: iteration {}/{DEMO_ITERATIONS}", reward.name, r.iteration + 1);
+        let (agent, _) = train_residual(reward, &split.training, &base, 64, horizon, &ppo_config(iterations, 0), |r| {
+            eprint!("\r  recovery training with `{}`: iteration {}/{iterations}", reward.name, r.iteration + 1);
         })?;
         eprintln!();
         let rows = compare(reward, &split, horizon, &base, &agent.actor)?;

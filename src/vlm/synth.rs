@@ -79,7 +79,7 @@ pub fn synthesize(d: &Descriptor, scene: Option<&SceneView>) -> Result<String, S
             (
                 format!("verify_property({subject}, \"open\")"),
                 vec![format!("pick_up({gripper}, {subject})"), format!("swing_closed({gripper}, {subject})")],
-                "close",
+                "release",
             )
         }
         Predicate::Open => {

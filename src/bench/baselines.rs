@@ -90,8 +90,9 @@ fn pick_cube(p: &Program) -> Option<Baseline> {
     }))
 }
 
-/// The close-lid recovery reward (examples/organize_toolbox.rwd): three
-/// stages with a hold, a 5-step gate, bonuses, a penalty and success.
+/// The close-lid recovery reward (examples/organize_toolbox.rwd): four
+/// stages with holds, gates held for 5 and 3 steps, bonuses, a penalty and
+/// success.
 fn close_lid(p: &Program) -> Option<Baseline> {
     let w = p.layout.width as usize;
     let (g_pos, g_open, g_grasp) = (offset(p, "gripper.pos")?, offset(p, "gripper.opening")?, offset(p, "gripper.grasp")?);
@@ -101,7 +102,7 @@ fn close_lid(p: &Program) -> Option<Baseline> {
     let open_deg = 100f64.to_radians();
     let closed = 5f64.to_radians();
     Some(Box::new(move |obs: &[f64], state: &mut BatchState, out: &mut RewardBatch| {
-        const TERMS: usize = 5; // stage, shape, bonus.grasp, bonus.close, cable_out
+        const TERMS: usize = 6; // stage, shape, bonus.grasp, bonus.close, bonus.release, cable_out
         for (e, row) in obs.chunks_exact(w).enumerate() {
             if !all_finite(row) {
                 write_invalid(out, e, TERMS);
@@ -113,23 +114,32 @@ fn close_lid(p: &Program) -> Option<Baseline> {
             let d = (g - handle).norm();
             let holding = is_holding(&g, row[g_grasp] != 0.0, &lid);
             let joint = row[l_joint];
-            let gates = [d < 0.02, holding, joint < closed];
-            let steps = [1, 1, 5];
+            let shut = joint < closed;
+            let gates = [d < 0.02, holding, shut, !holding && shut];
+            let steps = [1, 1, 5, 3];
+            let opening = row[g_open];
             let shapes = [
                 clamp01(1.0 - (5.0 * d).tanh()),
-                clamp01((1.0 - row[g_open]).clamp(0.0, 1.0)),
+                clamp01((1.0 - opening).clamp(0.0, 1.0)),
                 clamp01(((joint - open_deg) / (0.0 - open_deg)).clamp(0.0, 1.0)),
+                clamp01(opening.clamp(0.0, 1.0)),
             ];
             let (mut stage, mut count) = (state.stage[e], state.count[e]);
             let mut regressed = false;
-            let mut bonus = [0.0, 0.0];
-            if stage == 2 && !holding {
+            // Bonuses of grasp, close and release paid (or taken back) this step.
+            let mut bonus = [0.0; 3];
+            // `close` holds while the lid is held, `release` while it is
+            // shut; either sends the machine back to `grasp`, taking back
+            // the bonuses of the stages in between.
+            if (stage == 2 && !holding) || (stage == 3 && !shut) {
+                for taken in &mut bonus[..stage as usize - 1] {
+                    *taken -= 1.0;
+                }
                 stage = 1;
                 count = 0;
                 regressed = true;
-                bonus[0] -= 1.0; // the grasp bonus is taken back
             }
-            while stage < 3 {
+            while stage < 4 {
                 let s = stage as usize;
                 if !gates[s] {
                     count = 0;
@@ -148,16 +158,16 @@ fn close_lid(p: &Program) -> Option<Baseline> {
             let toolbox = obb(row, t_pos, t_rot, t_half);
             let cable_in = contain(&toolbox, &v3(row, cable));
             let penalty = if cable_in { 0.0 } else { -1.0 };
-            let shape = if stage < 3 { shapes[stage as usize] } else { 0.0 };
-            let success = stage > 2 && cable_in;
-            let reward = f64::from(stage) + shape + bonus[0] + bonus[1] + penalty;
-            out.terms[e * TERMS..(e + 1) * TERMS].copy_from_slice(&[f64::from(stage), shape, bonus[0], bonus[1], penalty]);
+            let shape = if stage < 4 { shapes[stage as usize] } else { 0.0 };
+            let success = stage > 3 && cable_in;
+            let reward = f64::from(stage) + shape + bonus.iter().sum::<f64>() + penalty;
+            out.terms[e * TERMS..(e + 1) * TERMS].copy_from_slice(&[f64::from(stage), shape, bonus[0], bonus[1], bonus[2], penalty]);
             state.stage[e] = stage;
             state.count[e] = count;
             out.reward[e] = reward;
-            // Bounds [-2, 5]: penalty -1, a taken-back bonus -1; 3 stages + 2 bonuses.
-            out.normalized[e] = clamp01((reward + 2.0) / 7.0);
-            out.progress[e] = if success { 1.0 } else { clamp01((f64::from(stage) + shape) / 3.0) };
+            // Bounds [-3, 7]: penalty -1, two taken-back bonuses -2; 4 stages + 3 bonuses.
+            out.normalized[e] = clamp01((reward + 3.0) / 10.0);
+            out.progress[e] = if success { 1.0 } else { clamp01((f64::from(stage) + shape) / 4.0) };
             out.flags[e] = FLAG_VALID | if success { FLAG_SUCCESS } else { 0 } | if regressed { FLAG_REGRESSED } else { 0 };
         }
     }))

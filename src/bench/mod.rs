@@ -294,3 +294,22 @@ pub fn render(r: &Report) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hand-written baseline is only a baseline while it computes what its
+    /// program does: each one against the interpreter on its example.
+    #[test]
+    fn every_baseline_agrees_with_the_interpreter() {
+        for (file, name) in [("examples/pick_cube.rwd", "pick_cube"), ("examples/organize_toolbox.rwd", "close_lid")] {
+            let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/").to_owned() + file).expect("example");
+            let c = crate::compile(file, &text);
+            let p = c.programs.iter().find(|p| p.name == name).expect("program");
+            let baseline = baselines::for_program(p).expect("a baseline");
+            let checked = check_baseline(p, &baseline).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(checked > 0);
+        }
+    }
+}

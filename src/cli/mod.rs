@@ -56,7 +56,8 @@ usage:
                                                  a residual policy (PPO) that recovers from the
                                                  collected failure states, rewarded by FILE's reward
                                                  over the frozen base policy (needs the runtime feature)
-  rwd demo [--examples DIR] [--pictures DIR]     compile every shipped example, run each on its
+  rwd demo [--examples DIR] [--pictures DIR] [--iterations N]
+                                                 compile every shipped example, run each on its
                                                  recorded episode, then roll out the base policy
                                                  in the simulator: failures detected, read by the
                                                  recovery rewards

@@ -15,7 +15,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, UnOp};
 use crate::types::{Dim, Kind, Ty};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Most instructions one program may lower to.
 pub const MAX_INSTRUCTIONS: usize = 200_000;
@@ -130,13 +130,13 @@ impl<'a> Lowerer<'a> {
             post: Vec::new(),
             in_post: false,
             next: 0,
-            cse: HashMap::new(),
+            cse: HashMap::default(),
             loads: Vec::new(),
-            frame: HashMap::new(),
-            let_exprs: HashMap::new(),
+            frame: HashMap::default(),
+            let_exprs: HashMap::default(),
             overflow: None,
             work: 0,
-            call_cache: HashMap::new(),
+            call_cache: HashMap::default(),
         }
     }
 
@@ -364,7 +364,7 @@ impl<'a> Lowerer<'a> {
         let mut keys: Vec<FieldKey> = self.loads.iter().map(|(_, _, k, _)| *k).collect();
         keys.sort();
         keys.dedup();
-        let mut offsets = HashMap::new();
+        let mut offsets = HashMap::default();
         let mut fields = Vec::new();
         let mut offset = 0u32;
         for key in keys {

@@ -10,7 +10,7 @@ use super::sink;
 use crate::builtins::{Math1, Math2};
 use crate::ir::{Bin, Cmp, Inst, Program, Stmt};
 use cranelift::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Byte offsets of [`super::BatchArgs`] fields (all 8 bytes wide).
 mod field {
@@ -81,12 +81,12 @@ impl<'a, 'b> Translator<'a, 'b> {
             call_slot: None,
             flags: MemFlagsData::trusted(),
             symbols: Vec::new(),
-            signatures: HashMap::new(),
+            signatures: HashMap::default(),
             conds: vec![None; program.num_values as usize],
             numeric: numeric_uses(program),
-            consts: HashMap::new(),
+            consts: HashMap::default(),
             loads: vec![None; program.num_values as usize],
-            slot_cache: HashMap::new(),
+            slot_cache: HashMap::default(),
             row: None,
         }
     }

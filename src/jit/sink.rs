@@ -4,7 +4,7 @@
 //! outside the cone uses.
 
 use crate::ir::{Inst, Program, Stmt};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 pub struct Cones {
     /// Select destination -> the statement destinations sunk under it.
@@ -29,7 +29,7 @@ fn outputs(s: &Stmt) -> u32 {
 
 pub fn cones(program: &Program, post: &[Stmt], term_selects: &[u32]) -> Cones {
     // Which post statement defines each value (calls define several).
-    let mut def: HashMap<u32, usize> = HashMap::new();
+    let mut def: HashMap<u32, usize> = HashMap::default();
     for (i, s) in post.iter().enumerate() {
         for k in 0..outputs(s) {
             def.insert(s.dest.0 + k, i);
@@ -53,14 +53,14 @@ pub fn cones(program: &Program, post: &[Stmt], term_selects: &[u32]) -> Cones {
             }
         }
     }
-    let mut by_select = HashMap::new();
-    let mut sunk = HashSet::new();
+    let mut by_select = HashMap::default();
+    let mut sunk = HashSet::default();
     for &sel in term_selects {
         let Some(&si) = def.get(&sel) else { continue };
         let Inst::Select(_, a, _) = post[si].inst else { continue };
         let Some(&ai) = def.get(&a.0) else { continue };
         // Candidates: everything a transitively needs from the post block.
-        let mut cand: HashSet<usize> = HashSet::new();
+        let mut cand: HashSet<usize> = HashSet::default();
         let mut stack = vec![ai];
         while let Some(i) = stack.pop() {
             if sunk.contains(&post[i].dest.0) || !cand.insert(i) {

@@ -290,6 +290,11 @@ mod with_runtime {
         pub mean_return: f64,
         /// Episodes, successes and the simulator's labels of the final states.
         pub outcomes: rwd_sim::Outcomes,
+        /// Episodes the reward ended as a success whose final state the
+        /// simulator's success test rejects: the reward asks for less than
+        /// the task (a lid shut but still held), and a residual trained
+        /// with it learns to stop short.
+        pub unconfirmed_successes: usize,
     }
 
     /// One episode from each state, the residual acting deterministically
@@ -310,6 +315,7 @@ mod with_runtime {
         let mut finished: Vec<Option<f32>> = vec![None; n];
         let mut outcomes = rwd_sim::Outcomes { episodes: n, ..Default::default() };
         let mut returns = vec![0f64; n];
+        let mut unconfirmed_successes = 0;
         for _ in 0..task.horizon {
             let actions = match residual {
                 Some(net) => {
@@ -327,6 +333,8 @@ mod with_runtime {
                         let label = task.venv.env(env).map_or("other", rwd_sim::outcome_label);
                         *outcomes.by_label.entry(label.to_string()).or_default() += 1;
                         outcomes.successes += usize::from(out.success[env]);
+                        let rewarded = task.reward.out.flags[env] & rwd::jit::FLAG_SUCCESS != 0;
+                        unconfirmed_successes += usize::from(rewarded && !out.success[env]);
                     }
                 }
             }
@@ -338,6 +346,7 @@ mod with_runtime {
             mean_progress: finished.iter().map(|p| f64::from(p.unwrap_or(0.0))).sum::<f64>() / n.max(1) as f64,
             mean_return: returns.iter().sum::<f64>() / n.max(1) as f64,
             outcomes,
+            unconfirmed_successes,
         })
     }
 
@@ -475,6 +484,15 @@ mod with_runtime {
                 r.mean_progress,
                 r.mean_return,
                 failed.join(", ")
+            );
+        }
+        let unconfirmed: usize = rows.iter().map(|r| r.recovery.unconfirmed_successes).sum();
+        let episodes: usize = rows.iter().map(|r| r.recovery.outcomes.episodes).sum();
+        if unconfirmed > 0 {
+            println!(
+                "\nwarning: in {unconfirmed} of these {episodes} episodes the reward's `success` held where the simulator's success \
+                 test does not:\n  the reward asks for less than the task (a part shut but still held, say), and the episode \
+                 ended there;\n  a residual trained with it learns to stop short"
             );
         }
     }

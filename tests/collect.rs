@@ -229,22 +229,36 @@ fn without_the_runtime_training_says_how_to_get_it() {
     assert!(stderr.contains("--features runtime"), "{stderr}");
 }
 
+/// `rwd collect FILE --episodes N` into `dir/NAME`, which it returns; the
+/// command must succeed.
+#[cfg(feature = "runtime")]
+fn collect_into(dir: &std::path::Path, name: &str, file: &str, episodes: &str) -> String {
+    let failures = dir.join(name).display().to_string();
+    let (code, _, stderr) = rwd(&["collect", file, "--episodes", episodes, "--pictures", "0", "--out", &failures]);
+    assert_eq!(code, 0, "{stderr}");
+    failures
+}
+
+/// `rwd train FILE --failures F --base scripted --out OUT` and `extra`
+/// arguments; the command must succeed. Returns its standard output.
+#[cfg(feature = "runtime")]
+fn train_scripted(file: &str, failures: &str, out: &str, extra: &[&str]) -> String {
+    let mut args = vec!["train", file, "--failures", failures, "--base", "scripted", "--out", out];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = rwd(&args);
+    assert_eq!(code, 0, "{stderr}");
+    stdout
+}
+
 /// The whole loop, small: collect failure states, train a residual on them
 /// with the file's recovery reward, and print the before/after table.
 #[cfg(feature = "runtime")]
 #[test]
 fn train_a_residual_from_collected_failures() {
     let dir = temp_dir("train-residual");
-    let failures = dir.join("failures.json").display().to_string();
-    let (code, _, stderr) =
-        rwd(&["collect", "examples/sort_vegetables.rwd", "--episodes", "40", "--pictures", "0", "--out", &failures]);
-    assert_eq!(code, 0, "{stderr}");
+    let failures = collect_into(&dir, "failures.json", "examples/sort_vegetables.rwd", "40");
     let residual = dir.join("residual.ckpt").display().to_string();
-    let (code, stdout, stderr) = rwd(&[
-        "train", "examples/sort_vegetables.rwd", "--failures", &failures, "--base", "scripted", "--iterations", "2", "--envs", "4",
-        "--out", &residual,
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    let stdout = train_scripted("examples/sort_vegetables.rwd", &failures, &residual, &["--iterations", "2", "--envs", "4"]);
     assert!(stdout.contains("residual PPO on `sort_broccoli`"), "{stdout}");
     let iterations = stdout.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit())).count();
     assert_eq!(iterations, 2, "{stdout}");
@@ -274,15 +288,9 @@ fn train_a_residual_from_collected_failures() {
 #[test]
 fn a_trained_residual_recovers_more_unclosed_lids_than_the_base() {
     let dir = temp_dir("train-lid");
-    let failures = dir.join("lid.json").display().to_string();
-    let (code, _, stderr) =
-        rwd(&["collect", "examples/organize_toolbox.rwd", "--episodes", "200", "--pictures", "0", "--out", &failures]);
-    assert_eq!(code, 0, "{stderr}");
+    let failures = collect_into(&dir, "lid.json", "examples/organize_toolbox.rwd", "200");
     let residual = dir.join("residual.ckpt").display().to_string();
-    let (code, stdout, stderr) = rwd(&[
-        "train", "examples/organize_toolbox.rwd", "--failures", &failures, "--base", "scripted", "--iterations", "300", "--out", &residual,
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    let stdout = train_scripted("examples/organize_toolbox.rwd", &failures, &residual, &["--iterations", "300"]);
     let success = |states: &str, policy: &str| -> f64 {
         let row = stdout
             .lines()
@@ -307,14 +315,11 @@ fn a_trained_residual_recovers_more_unclosed_lids_than_the_base() {
 #[test]
 fn train_names_a_reward_that_succeeds_short_of_the_task() {
     let dir = temp_dir("train-short");
+    let out = dir.join("r.ckpt").display().to_string();
+    let one_iteration = ["--iterations", "1", "--envs", "4"];
     for file in ["examples/organize_toolbox.rwd", "examples/sort_vegetables.rwd", "examples/pick_trash.rwd"] {
-        let failures = dir.join("failures.json").display().to_string();
-        let (code, _, stderr) = rwd(&["collect", file, "--episodes", "100", "--pictures", "0", "--out", &failures]);
-        assert_eq!(code, 0, "{stderr}");
-        let out = dir.join("r.ckpt").display().to_string();
-        let (code, stdout, stderr) =
-            rwd(&["train", file, "--failures", &failures, "--base", "scripted", "--iterations", "1", "--envs", "4", "--out", &out]);
-        assert_eq!(code, 0, "{stderr}");
+        let failures = collect_into(&dir, "failures.json", file, "100");
+        let stdout = train_scripted(file, &failures, &out, &one_iteration);
         assert!(stdout.contains("base alone"), "{stdout}");
         assert!(!stdout.contains("warning:"), "{file}:\n{stdout}");
     }
@@ -324,12 +329,7 @@ fn train_names_a_reward_that_succeeds_short_of_the_task() {
     let short_file = dir.join("short.rwd");
     std::fs::write(&short_file, short).expect("write");
     let short_file = short_file.display().to_string();
-    let failures = dir.join("lid.json").display().to_string();
-    let (code, _, stderr) = rwd(&["collect", &short_file, "--episodes", "100", "--pictures", "0", "--out", &failures]);
-    assert_eq!(code, 0, "{stderr}");
-    let out = dir.join("r.ckpt").display().to_string();
-    let (code, stdout, stderr) =
-        rwd(&["train", &short_file, "--failures", &failures, "--base", "scripted", "--iterations", "1", "--envs", "4", "--out", &out]);
-    assert_eq!(code, 0, "{stderr}");
+    let failures = collect_into(&dir, "lid.json", &short_file, "100");
+    let stdout = train_scripted(&short_file, &failures, &out, &one_iteration);
     assert!(stdout.contains("warning: in ") && stdout.contains("simulator's success test"), "{stdout}");
 }

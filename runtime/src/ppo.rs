@@ -145,12 +145,10 @@ impl ActorCritic {
         tch::manual_seed(config.seed);
         let spec = |act_dim| NetSpec { obs_dim, act_dim, hidden: config.hidden.clone() };
         let mut actor = PolicyNet::new_with_rng_held(spec(act_dim))?;
-        // A residual starts as no correction at all: the base policy alone.
-        // Exactly zero, not merely small: an integrated residual sums its
-        // output over an episode, and 80 steps of a 0.01 bias moved the arm
-        // enough to change outcomes before any learning. The head's weights
-        // still get gradients (the hidden activations are not zero), so the
-        // first update moves them.
+        // A residual starts as no correction at all: the base policy alone,
+        // exactly, so the weights kept before any update (selection) score
+        // what the base scores. The head's weights still get gradients (the
+        // hidden activations are not zero), so the first update moves them.
         actor.scale_head(0.0);
         let (log_std, sde_log_std) = add_exploration_vars(&actor, config.init_log_std);
         let critic = PolicyNet::new_with_rng_held(spec(1))?;

@@ -109,39 +109,67 @@ impl RewardBatch {
     }
 }
 
-/// A compiled program owning its code memory (freed on drop).
-pub struct JitProgram {
+/// One generated function: the module that owns its code memory, and the
+/// function's entry point in it. The memory is freed on drop.
+struct Code {
     module: Option<JITModule>,
     entry: EntryFn,
+}
+
+impl Drop for Code {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: `Code` is only ever owned by a `JitProgram`, and every
+            // call through `entry` borrows that program, so no call is in
+            // flight and none can start once it is being dropped.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// Environment-steps a [`Tier::Adaptive`] program runs as fast-tier code
+/// before it is compiled again at the optimised tier. The optimised compile
+/// costs about a millisecond and a half for the largest example, and saves
+/// 30 to 60 ns per environment-step (BENCHMARKS.md), so it pays for itself
+/// after some 25 000 to 50 000 environment-steps: 32 steps of a 1024-wide
+/// training batch, while a single 200-step episode never pays for it.
+pub const HOT_ENV_STEPS: u64 = 32_768;
+
+/// A compiled program owning its code memory (freed on drop).
+pub struct JitProgram {
+    /// The code compiled first: fast-tier code for [`Tier::Adaptive`] and
+    /// [`Tier::Fast`], optimised code for [`Tier::Optimized`].
+    first: Code,
+    first_optimized: bool,
+    /// Optimised code, installed once an adaptive program is hot. The first
+    /// code stays alive with it (another thread may still be running it),
+    /// until the program is dropped.
+    optimized: std::sync::OnceLock<Code>,
+    adaptive: bool,
+    /// Environment-steps run so far (adaptive programs only).
+    env_steps: std::sync::atomic::AtomicU64,
+    /// Set by the one call that compiles the optimised code.
+    tier_up_claimed: std::sync::atomic::AtomicBool,
     kind: ProgramKind,
     name: String,
     width: usize,
     term_count: usize,
     output_width: usize,
-    /// The program, kept only to print its CLIF on request: rendering the
-    /// function as text costs about as much as a quarter of compiling it,
-    /// and only `--emit clif` and the snapshot tests ever read it.
+    /// The program: compiled again at the optimised tier when an adaptive
+    /// program gets hot, and translated again to print its CLIF on request
+    /// (rendering the function as text costs about as much as a quarter of
+    /// compiling it, and only `--emit clif` and the snapshot tests read it).
     source: Box<Program>,
     clif: std::sync::OnceLock<Result<String, JitError>>,
 }
 
 // SAFETY: after `finalize_definitions` the code memory is immutable and the
-// generated function is reentrant (all its state is in its arguments and its
-// own stack frame); the module is touched again only by `Drop`, which has
-// exclusive access.
+// generated functions are reentrant (all their state is in their arguments
+// and their own stack frame); a module is touched again only by `Drop`,
+// which has exclusive access. The optimised code is published through a
+// `OnceLock`, so a thread that sees it sees it finalized.
 unsafe impl Send for JitProgram {}
 unsafe impl Sync for JitProgram {}
-
-impl Drop for JitProgram {
-    fn drop(&mut self) {
-        if let Some(module) = self.module.take() {
-            // SAFETY: `self` is being dropped, so no reference to the entry
-            // point outlives the memory: `entry` is private and every call
-            // through it borrows `self`.
-            unsafe { module.free_memory() };
-        }
-    }
-}
 
 impl fmt::Debug for JitProgram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,36 +177,45 @@ impl fmt::Debug for JitProgram {
     }
 }
 
-/// The host's target description for a tier, built once per process (CPU
-/// feature detection and settings are the same for every program).
-fn target_isa(tier: Tier) -> Result<cranelift::codegen::isa::OwnedTargetIsa, JitError> {
-    use std::sync::OnceLock;
-    static OPTIMIZED: OnceLock<Result<cranelift::codegen::isa::OwnedTargetIsa, JitError>> = OnceLock::new();
-    static FAST: OnceLock<Result<cranelift::codegen::isa::OwnedTargetIsa, JitError>> = OnceLock::new();
-    let cell = match tier {
-        Tier::Optimized => &OPTIMIZED,
-        Tier::Fast => &FAST,
-    };
-    cell.get_or_init(|| build_isa(tier)).clone()
+/// Cranelift's two register allocators: the one choice that separates the
+/// tiers (see `build_isa`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Regalloc {
+    /// regalloc2's backtracking allocator: better code, about two thirds
+    /// of an optimised compile.
+    Backtracking,
+    /// regalloc2's single-pass allocator: a fifth of the allocation time;
+    /// values live across blocks go through the stack.
+    SinglePass,
 }
 
-fn build_isa(tier: Tier) -> Result<cranelift::codegen::isa::OwnedTargetIsa, JitError> {
+/// The host's target description for an allocator, built once per process
+/// (CPU feature detection and settings are the same for every program).
+fn target_isa(regalloc: Regalloc) -> Result<cranelift::codegen::isa::OwnedTargetIsa, JitError> {
+    use std::sync::OnceLock;
+    static BACKTRACKING: OnceLock<Result<cranelift::codegen::isa::OwnedTargetIsa, JitError>> = OnceLock::new();
+    static SINGLE_PASS: OnceLock<Result<cranelift::codegen::isa::OwnedTargetIsa, JitError>> = OnceLock::new();
+    let cell = match regalloc {
+        Regalloc::Backtracking => &BACKTRACKING,
+        Regalloc::SinglePass => &SINGLE_PASS,
+    };
+    cell.get_or_init(|| build_isa(regalloc)).clone()
+}
+
+fn build_isa(regalloc: Regalloc) -> Result<cranelift::codegen::isa::OwnedTargetIsa, JitError> {
     let mut flags = settings::builder();
     let set = |f: &mut settings::Builder, k: &str, v: &str| f.set(k, v).map_err(|e| JitError::Host(e.to_string()));
-    match tier {
-        // No Cranelift mid-end (e-graph) pass at either tier: the IR arrives
-        // optimised by rwd's own passes (hash-consed, folded, dead code
-        // removed), and the code generator already places loads and
-        // constants where they are used. Measured with `rwd bench`, the
-        // pass made PickCube and close lid no faster (within noise) and
-        // cost a fifth of every compile (callgrind: 9.7M instructions
-        // executed per example program on average with `opt_level=speed`,
-        // 7.4M without).
-        Tier::Optimized => set(&mut flags, "opt_level", "none")?,
-        Tier::Fast => {
-            set(&mut flags, "opt_level", "none")?;
-            set(&mut flags, "regalloc_algorithm", "single_pass")?;
-        }
+    // No Cranelift mid-end (e-graph) pass at either tier: the IR arrives
+    // optimised by rwd's own passes (hash-consed, folded, dead code
+    // removed), and the code generator already places loads and constants
+    // where they are used. Measured with `rwd bench`, the pass made
+    // PickCube and close lid no faster (within noise) and cost a fifth of
+    // every compile (callgrind: 9.7M instructions executed per example
+    // program on average with `opt_level=speed`, 7.4M without).
+    set(&mut flags, "opt_level", "none")?;
+    match regalloc {
+        Regalloc::Backtracking => set(&mut flags, "regalloc_algorithm", "backtracking")?,
+        Regalloc::SinglePass => set(&mut flags, "regalloc_algorithm", "single_pass")?,
     }
     // The IR verifier is a debug aid for the code generator, and costs
     // about a tenth of a compile. Debug builds (and so `cargo test`, which
@@ -191,6 +228,35 @@ fn build_isa(tier: Tier) -> Result<cranelift::codegen::isa::OwnedTargetIsa, JitE
         .map_err(|e| JitError::Host(e.to_string()))?
         .finish(settings::Flags::new(flags))
         .map_err(|e| JitError::Host(e.to_string()))
+}
+
+/// Compiles `program` to native code in a module of its own.
+fn generate(program: &Program, regalloc: Regalloc) -> Result<Code, JitError> {
+    let isa = target_isa(regalloc)?;
+    let mut module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
+    // One compilation context per thread, reused: Cranelift keeps its
+    // buffers (the register allocator's above all) across functions, so a
+    // compile does not start by allocating them all again.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Option<cranelift::codegen::Context>> = const { std::cell::RefCell::new(None) };
+    }
+    let mut ctx = SCRATCH.with(|s| s.borrow_mut().take()).unwrap_or_else(|| module.make_context());
+    module.clear_context(&mut ctx);
+    translate(program, &mut ctx.func, module.isa());
+    let defined = module
+        .declare_function(&format!("rwd_{}", program.name), Linkage::Export, &ctx.func.signature)
+        .map_err(|e| JitError::Codegen(e.to_string()))
+        .and_then(|id| module.define_function(id, &mut ctx).map(|()| id).map_err(|e| JitError::Codegen(format!("{e:?}"))));
+    module.clear_context(&mut ctx);
+    SCRATCH.with(|s| *s.borrow_mut() = Some(ctx));
+    let id = defined?;
+    module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
+    let code = module.get_finalized_function(id);
+    // SAFETY: the function was just defined with the signature
+    // `fn(*const BatchArgs)` in the target's default calling convention,
+    // which is `extern "C"` on every platform Cranelift supports here.
+    let entry = unsafe { std::mem::transmute::<*const u8, EntryFn>(code) };
+    Ok(Code { module: Some(module), entry })
 }
 
 /// Replaces host addresses in printed CLIF by their names (`%rwd_tanh`), so
@@ -225,54 +291,45 @@ fn translate(program: &Program, func: &mut cranelift::codegen::ir::Function, isa
     symbols
 }
 
-/// How hard Cranelift works: the trade between compile time and code speed.
+/// How hard Cranelift works: the trade between compile time and code
+/// speed. Every tier computes the same bits: they translate the same CLIF
+/// and differ only in register allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tier {
-    /// Optimised code (backtracking register allocator, see `build_isa` for
-    /// why without Cranelift's `opt_level=speed`): for training, where a
-    /// reward runs millions of times. What [`JitProgram::compile`] uses.
+    /// Fast-tier code at once, recompiled at the optimised tier after
+    /// [`HOT_ENV_STEPS`] environment-steps, as tiered JITs do: a model's
+    /// repair loop gets callable code soonest, and training, where a
+    /// reward runs millions of times, runs optimised code all but its
+    /// first few steps. What [`JitProgram::compile`] uses.
     #[default]
+    Adaptive,
+    /// Optimised code from the start (backtracking register allocator).
     Optimized,
-    /// Quick compilation (single-pass register allocator): for a model's
-    /// repair loop, where a program may run only a few times.
+    /// Fast-tier code only (single-pass register allocator).
     Fast,
 }
 
 impl JitProgram {
-    /// Compiles a program to optimised native code.
+    /// Compiles a program the default way, [`Tier::Adaptive`]: callable
+    /// fast-tier code now, optimised code once it has run
+    /// [`HOT_ENV_STEPS`] environment-steps.
     pub fn compile(program: &Program) -> Result<JitProgram, JitError> {
-        Self::compile_tier(program, Tier::Optimized)
+        Self::compile_tier(program, Tier::Adaptive)
     }
 
     /// Compiles a program at a chosen tier.
     pub fn compile_tier(program: &Program, tier: Tier) -> Result<JitProgram, JitError> {
-        let isa = target_isa(tier)?;
-        let mut module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
-        // One compilation context per thread, reused: Cranelift keeps its
-        // buffers (the register allocator's above all) across functions, so
-        // a compile does not start by allocating them all again.
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Option<cranelift::codegen::Context>> = const { std::cell::RefCell::new(None) };
-        }
-        let mut ctx = SCRATCH.with(|s| s.borrow_mut().take()).unwrap_or_else(|| module.make_context());
-        module.clear_context(&mut ctx);
-        translate(program, &mut ctx.func, module.isa());
-        let defined = module
-            .declare_function(&format!("rwd_{}", program.name), Linkage::Export, &ctx.func.signature)
-            .map_err(|e| JitError::Codegen(e.to_string()))
-            .and_then(|id| module.define_function(id, &mut ctx).map(|()| id).map_err(|e| JitError::Codegen(format!("{e:?}"))));
-        module.clear_context(&mut ctx);
-        SCRATCH.with(|s| *s.borrow_mut() = Some(ctx));
-        let id = defined?;
-        module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
-        let code = module.get_finalized_function(id);
-        // SAFETY: the function was just defined with the signature
-        // `fn(*const BatchArgs)` in the target's default calling convention,
-        // which is `extern "C"` on every platform Cranelift supports here.
-        let entry = unsafe { std::mem::transmute::<*const u8, EntryFn>(code) };
+        let first_regalloc = match tier {
+            Tier::Adaptive | Tier::Fast => Regalloc::SinglePass,
+            Tier::Optimized => Regalloc::Backtracking,
+        };
         Ok(JitProgram {
-            module: Some(module),
-            entry,
+            first: generate(program, first_regalloc)?,
+            first_optimized: first_regalloc == Regalloc::Backtracking,
+            optimized: std::sync::OnceLock::new(),
+            adaptive: tier == Tier::Adaptive,
+            env_steps: std::sync::atomic::AtomicU64::new(0),
+            tier_up_claimed: std::sync::atomic::AtomicBool::new(false),
             kind: program.kind,
             name: program.name.clone(),
             width: program.layout.width as usize,
@@ -283,13 +340,47 @@ impl JitProgram {
         })
     }
 
+    /// Whether the code that runs now is optimised: always at
+    /// [`Tier::Optimized`], never at [`Tier::Fast`], once hot at
+    /// [`Tier::Adaptive`].
+    pub fn is_optimized(&self) -> bool {
+        self.first_optimized || self.optimized.get().is_some()
+    }
+
+    /// The entry point for a call over `n` environments: the optimised code
+    /// if there is some; otherwise the first code, after compiling the
+    /// optimised code if this call makes an adaptive program hot. Exactly
+    /// one call compiles it; calls on other threads meanwhile keep running
+    /// the first code, which computes the same bits (both tiers translate
+    /// the same CLIF; only register allocation differs).
+    fn entry(&self, n: usize) -> EntryFn {
+        use std::sync::atomic::Ordering;
+        if let Some(code) = self.optimized.get() {
+            return code.entry;
+        }
+        if self.adaptive {
+            let before = self.env_steps.fetch_add(n as u64, Ordering::Relaxed);
+            if before + n as u64 >= HOT_ENV_STEPS && !self.tier_up_claimed.swap(true, Ordering::AcqRel) {
+                // The same CLIF compiled for the first code, so this cannot
+                // fail short of a Cranelift bug; if it did, the program
+                // keeps running its (correct) first code.
+                if let Ok(code) = generate(&self.source, Regalloc::Backtracking) {
+                    let entry = code.entry;
+                    let _ = self.optimized.set(code);
+                    return entry;
+                }
+            }
+        }
+        self.first.entry
+    }
+
     /// The Cranelift IR of the generated function as the code generator
     /// emits it, before Cranelift optimises it (`rwd compile --emit clif`).
     /// Translated again on first use: the translation is deterministic, so
     /// this is the very function that was compiled.
     pub fn clif(&self) -> &str {
         let text = self.clif.get_or_init(|| {
-            let isa = target_isa(Tier::Optimized)?;
+            let isa = target_isa(Regalloc::Backtracking)?;
             let mut func = cranelift::codegen::ir::Function::new();
             let symbols = translate(&self.source, &mut func, &*isa);
             Ok(symbolize(&func.display().to_string(), &symbols))
@@ -341,7 +432,7 @@ impl JitProgram {
         };
         // SAFETY: every buffer was checked above to hold exactly what the
         // generated code reads or writes for `n` environments.
-        unsafe { (self.entry)(&args) };
+        unsafe { (self.entry(n))(&args) };
         Ok(())
     }
 
@@ -368,7 +459,7 @@ impl JitProgram {
             outputs: out.as_mut_ptr(),
         };
         // SAFETY: checked above; check functions touch only obs, flags, outputs.
-        unsafe { (self.entry)(&args) };
+        unsafe { (self.entry(n))(&args) };
         Ok(())
     }
 }

@@ -52,7 +52,7 @@ usage:
                                                  scripted one from perturbed demonstrations, weights
                                                  kept by closed-loop success (needs the runtime feature)
   rwd train FILE --failures F.json --base scripted|CKPT|none [--reward NAME] [--iterations N]
-            [--envs N] [--horizon H] [--seed S] [--out R.ckpt]
+            [--residual tcp|tcp+gripper] [--envs N] [--horizon H] [--seed S] [--out R.ckpt]
                                                  a residual policy (PPO) that recovers from the
                                                  collected failure states, rewarded by FILE's reward
                                                  over the frozen base policy (needs the runtime feature)

@@ -26,7 +26,8 @@
 //!   inserted before
 //!   - a keyword that always starts a declaration or clause (`scene failure
 //!     reward stages stage shape bonus hold penalty success fn check use let
-//!     term include props`);
+//!     term include props`), except right after `use`, whose module name
+//!     may be one (`use stages`);
 //!   - `done`, unless the previous token expects more (then it is the
 //!     expression `done(stage)`);
 //!   - an identifier after a token that ends an operand (two operands never
@@ -73,9 +74,18 @@
 //!   back to the same two tokens (so `! =` never becomes `!=`, `- >` never
 //!   `->`).
 //!
+//! Columns (`align.rs`, a second pass over the printed text)
+//! - In runs of consecutive lines at one indentation, the types of
+//!   `name: Type` members, the `=` of `name = e`, `let name = e` and
+//!   `term name = e`, what follows `hold`/`shape`/`done`/`bonus`, and
+//!   trailing `//` comments each line up in one column (see `align.rs` for
+//!   what makes a run).
+//!
 //! The layout is a function of the token sequence and of where its newlines
 //! are, and the output keeps exactly the newlines the rules decided, so
 //! formatting is idempotent: `format(format(x)) == format(x)`.
+
+mod align;
 
 use crate::syntax::lexer::{Spanned, Token, describe_error, tokenize};
 
@@ -103,7 +113,7 @@ pub fn format_source(src: &str) -> Result<String, FormatError> {
     for tok in &tokens {
         printer.token(tok);
     }
-    let out = printer.finish();
+    let out = align::align(&printer.finish());
     verify_same_tokens(src, &tokens, &out)?;
     Ok(out)
 }
@@ -286,6 +296,10 @@ impl<'s> Printer<'s> {
     /// though the user wrote it on the same line as the previous token?
     fn splits_before(&self, t: Token) -> bool {
         if self.parens > 0 {
+            return false;
+        }
+        // A module name may be a keyword: `use stages`.
+        if self.prev_sig == Some(Token::Use) {
             return false;
         }
         if matches!(self.prev_sig, Some(Token::Comma | Token::Semi)) || t.is_clause_keyword() {
@@ -543,8 +557,33 @@ mod tests {
     fn done_expression_versus_done_clause() {
         assert_eq!(fmt("stage s { done (a) }"), "stage s {\n    done (a)\n}\n");
         assert_eq!(fmt("success when done (a)"), "success when done(a)\n");
-        assert_eq!(fmt("stage s { shape x done (a) }"), "stage s {\n    shape x\n    done (a)\n}\n");
+        assert_eq!(fmt("stage s { shape x done (a) }"), "stage s {\n    shape x\n    done  (a)\n}\n");
         assert_eq!(fmt("stage s { shape x + done (a) }"), "stage s {\n    shape x + done(a)\n}\n");
+    }
+
+    #[test]
+    fn a_module_named_like_a_keyword_stays_on_its_use_line() {
+        assert_eq!(fmt("use shaping\nuse stages"), "use shaping\nuse stages\n");
+        assert_eq!(fmt("use stages use shaping"), "use stages\nuse shaping\n");
+    }
+
+    /// What ships is in the canonical layout: `rwd fmt --check` passes on
+    /// every example and stdlib module.
+    #[test]
+    fn shipped_programs_are_formatted() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut checked = 0;
+        for dir in ["examples", "stdlib"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("directory exists") {
+                let path = entry.expect("readable dir entry").path();
+                if path.extension().is_some_and(|x| x == "rwd") {
+                    let src = read(&path);
+                    assert!(fmt(&src) == src, "{} is not formatted: run `rwd fmt --write` on it", path.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 7, "only {checked} shipped programs");
     }
 
     #[test]

@@ -113,9 +113,34 @@ fn penalties_are_gated_and_bounds_normalise() {
 }
 
 #[test]
-fn progress_is_stage_plus_shape_over_stage_count() {
+fn progress_is_stage_plus_shape_over_one_more_than_the_stage_count() {
     let r = run(LINE, "walk", &[(0.2, 1.0)]);
-    assert!((r[0].progress - (2.0 + 0.2) / 3.0).abs() < 1e-12);
+    assert!((r[0].progress - (2.0 + 0.2) / 4.0).abs() < 1e-12);
+}
+
+/// Success is the step after the last stage: every stage done without the
+/// `success` condition, or the last stage at full shape while its hold
+/// counts, is short of 1.
+#[test]
+fn progress_reaches_one_only_on_success() {
+    let src = r#"
+scene s { g: Gripper  props { x: length  held: bool } }
+reward r {
+    stage near { shape 1 - clamp(x / 1m, 0, 1)  done x < 1cm for 3 steps }
+    success when done(near) && held
+}
+"#;
+    let r = run(src, "r", &[(0.0, 1.0), (0.0, 1.0), (0.0, 0.0), (0.0, 1.0)]);
+    let seen: Vec<(u32, bool, f64)> = r.iter().map(|s| (s.stage, s.success, s.progress)).collect();
+    assert_eq!(
+        seen,
+        [
+            (0, false, 0.5), // shape 1 while the hold counts
+            (0, false, 0.5),
+            (1, false, 0.5), // every stage done, `held` false
+            (1, true, 1.0),
+        ]
+    );
 }
 
 #[test]

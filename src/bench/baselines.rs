@@ -167,7 +167,7 @@ fn close_lid(p: &Program) -> Option<Baseline> {
             out.reward[e] = reward;
             // Bounds [-3, 7]: penalty -1, two taken-back bonuses -2; 4 stages + 3 bonuses.
             out.normalized[e] = clamp01((reward + 3.0) / 10.0);
-            out.progress[e] = if success { 1.0 } else { clamp01((f64::from(stage) + shape) / 4.0) };
+            out.progress[e] = if success { 1.0 } else { clamp01((f64::from(stage) + shape) / 5.0) };
             out.flags[e] = FLAG_VALID | if success { FLAG_SUCCESS } else { 0 } | if regressed { FLAG_REGRESSED } else { 0 };
         }
     }))

@@ -286,7 +286,11 @@ mod with_runtime {
                 action.copy_from_slice(&self.base_action[env * ACTION_DIM..(env + 1) * ACTION_DIM]);
                 let (features, reward) = rest.split_at_mut(f);
                 features.copy_from_slice(&self.base_features[env * f..(env + 1) * f]);
-                reward[0] = self.reward.out.progress[env] as f32;
+                // The residual sees progress on the stage scale, (stage +
+                // shaping) / stages, where the last stage done reads 1: the
+                // evaluation metric keeps its top step for success alone.
+                let progress = self.reward.out.progress[env] * (f64::from(self.stages) + 1.0) / f64::from(self.stages);
+                reward[0] = progress.min(1.0) as f32;
                 reward[1] = self.reward.state.stage[env] as f32 / self.stages;
             }
             Ok(())

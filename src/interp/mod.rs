@@ -12,7 +12,7 @@
 //! 3. reward = stage index (the floor) + current stage's shaping in [0, 1]
 //!    + bonuses paid this step + terms and penalties; on success with a
 //!    success value, the reward is that value;
-//! 4. progress = (stage + shaping) / stages, 1 on success.
+//! 4. progress = (stage + shaping) / (stages + 1), 1 on success.
 //!
 //! An observation with NaN or infinity in a slot the program reads gives a
 //! step flagged invalid (reward 0) that leaves the stage state unchanged; a
@@ -183,7 +183,9 @@ impl<'p> Interpreter<'p> {
         let progress = if success {
             1.0
         } else if k > 0 {
-            clamp01((next.stage as f64 + shape) / k as f64)
+            // Success is the step after the last stage: short of it,
+            // progress stays below 1 even with every stage done.
+            clamp01((next.stage as f64 + shape) / (k + 1) as f64)
         } else {
             0.0
         };

@@ -762,7 +762,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let progress = if k > 0 {
             let sf = self.b.ins().fcvt_from_uint(types::F64, stage);
             let x = self.b.ins().fadd(sf, shape);
-            let kf = self.f64c(f64::from(k));
+            let kf = self.f64c(f64::from(k + 1));
             let x = self.b.ins().fdiv(x, kf);
             let p = self.clamp01(x);
             let one = self.f64c(1.0);

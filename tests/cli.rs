@@ -75,6 +75,42 @@ fn explain_fmt_and_usage() {
 }
 
 #[test]
+fn a_bad_invocation_shows_the_commands_own_usage() {
+    // An option of another command is refused, not ignored, with the
+    // command's usage (not the whole text) and a suggestion for a typo.
+    let (code, out, err) = rwd(&["eval", "examples/pick_cube.rwd", "--obs", "x.jsonl", "--episodes", "5"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.starts_with("error: `eval` has no option `--episodes`\n\nusage:\n  rwd eval FILE --obs"), "{err}");
+    assert!(!err.contains("rwd train"), "only eval's entry: {err}");
+    assert!(err.ends_with("`rwd help` lists every command\n"), "{err}");
+    let (code, _, err) = rwd(&["check", "examples/pick_cube.rwd", "--fromat", "json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`check` has no option `--fromat` (did you mean `--format`?)"), "{err}");
+    // A misspelt command gets a suggestion.
+    let (code, _, err) = rwd(&["evalute"]);
+    assert_eq!(code, 2);
+    assert!(err.starts_with("error: unknown command `evalute` (did you mean `evaluate`?)"), "{err}");
+    // Per-command help, both ways, on stdout.
+    let (code, out, _) = rwd(&["train", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("usage:\n  rwd train FILE --failures"), "{out}");
+    assert_eq!(rwd(&["help", "train"]).1, out);
+    let (code, out, _) = rwd(&["bench", "-h"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.matches("  rwd bench").count(), 2, "both forms: {out}");
+    assert_eq!(rwd(&["help", "frobnicate"]).0, 2);
+}
+
+#[test]
+fn an_unreadable_checkpoint_is_an_error_without_a_table() {
+    let bad = temp("bad.ckpt", "not a checkpoint\n");
+    let (code, out, err) = rwd(&["evaluate", "--task", "drawer", "--policy", &bad, "--episodes", "2"]);
+    assert_eq!(code, 1);
+    assert_eq!(out, "", "no table header above the error");
+    assert!(err.starts_with("error: "), "{err}");
+}
+
+#[test]
 fn clif_is_printed() {
     let (code, out, _) = rwd(&["compile", "examples/pick_cube.rwd", "--emit", "clif"]);
     assert_eq!(code, 0);

@@ -20,10 +20,15 @@ pub struct Args {
 }
 
 impl Args {
-    pub fn parse(argv: &[String]) -> Result<Args, String> {
+    /// Parse the arguments of `command`, which accepts the options in `allowed`.
+    pub fn parse(command: &str, argv: &[String], allowed: &[&str]) -> Result<Args, String> {
         let mut args = Args::default();
         let mut it = argv.iter();
         while let Some(a) = it.next() {
+            let key = a.split_once('=').map_or(a.as_str(), |(k, _)| k);
+            if key.starts_with("--") && !allowed.contains(&key) {
+                return Err(unknown_option(command, key, allowed));
+            }
             if let Some((k, v)) = a.split_once('=').filter(|(k, _)| VALUED.contains(k)) {
                 args.values.push((k.to_string(), v.to_string()));
             } else if VALUED.contains(&a.as_str()) {
@@ -32,7 +37,7 @@ impl Args {
             } else if SWITCHES.contains(&a.as_str()) {
                 args.switches.push(a.clone());
             } else if a.starts_with("--") {
-                return Err(format!("unknown option `{a}`"));
+                return Err(format!("`{a}` takes no value"));
             } else {
                 args.positional.push(a.clone());
             }
@@ -56,4 +61,21 @@ impl Args {
             _ => Err(CliError::Usage(format!("expected one {what}, got {}", self.positional.len()))),
         }
     }
+}
+
+/// "`train` has no option `--episode` (did you mean `--episodes`?)".
+fn unknown_option(command: &str, option: &str, allowed: &[&str]) -> String {
+    let mut msg = format!("`{command}` has no option `{option}`");
+    if let Some(near) = rwd::diag::suggest::closest(option, allowed.iter().copied()) {
+        msg.push_str(&format!(" (did you mean `{near}`?)"));
+    } else if allowed.is_empty() {
+        msg.push_str(" (it takes none)");
+    }
+    msg
+}
+
+/// Every option the parser knows how to read (those with a value, then the switches).
+#[cfg(test)]
+pub fn known() -> impl Iterator<Item = &'static str> {
+    VALUED.iter().chain(SWITCHES).copied()
 }

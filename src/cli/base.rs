@@ -58,13 +58,17 @@ pub fn evaluate(args: &Args) -> CliResult {
         return Err(CliError::Usage("`--episodes` must be at least 1".into()));
     }
     let policy = args.value("--policy").unwrap_or("scripted");
-    println!("{HEADER}");
-    for task in tasks {
+    for (i, task) in tasks.into_iter().enumerate() {
         let config = TaskConfig { task, variant };
         let outcome = match policy {
             "scripted" => scripted(config, episodes, seed)?,
             checkpoint => learned::evaluate(checkpoint, config, episodes, seed)?,
         };
+        // After the first result, so that an unreadable checkpoint prints
+        // its error alone, not under an empty table.
+        if i == 0 {
+            println!("{HEADER}");
+        }
         println!("{}", row(&outcome, task, if policy == "scripted" { "scripted" } else { "learned" }));
     }
     Ok(0)

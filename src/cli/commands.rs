@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn no_color_renders_plain() {
-        let args = Args::parse(&["--no-color".to_string()]).unwrap_or_default();
+        let args = Args::parse("check", &["--no-color".to_string()], &["--no-color"]).unwrap_or_default();
         assert!(args.has("--no-color"));
         assert_eq!(style(&args), Style::Plain);
     }

@@ -138,7 +138,7 @@ pub fn train_selected(
     let (train_obs, train_act) = (obs.index_select(0, &train_idx), actions.index_select(0, &train_idx));
     let (val_obs, val_act) = (obs.index_select(0, &val_idx), actions.index_select(0, &val_idx));
 
-    let spec = NetSpec { obs_dim: demos.obs_dim, act_dim: demos.act_dim, hidden: config.hidden.clone() };
+    let spec = NetSpec { obs_dim: demos.obs_dim, act_dim: demos.act_dim, hidden: config.hidden.clone(), failure_head: false };
     let mut net = PolicyNet::new_with_rng_held(spec.clone())?;
     // Where the best weights so far are kept (made before training so the
     // generator's draws do not depend on when the first score comes).

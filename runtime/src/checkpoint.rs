@@ -18,10 +18,13 @@ pub struct Header {
     pub task: String,
     /// Free-form provenance: how it was trained.
     pub note: String,
+    /// AFIL's guidance scale for a network with a failure head.
+    #[serde(default)]
+    pub guidance: f64,
 }
 
 pub fn to_bytes(net: &PolicyNet, task: &str, note: &str) -> Result<Vec<u8>, RuntimeError> {
-    let header = Header { spec: net.spec.clone(), task: task.to_string(), note: note.to_string() };
+    let header = Header { spec: net.spec.clone(), task: task.to_string(), note: note.to_string(), guidance: net.guidance() };
     let mut bytes = MAGIC.to_vec();
     let json = serde_json::to_string(&header).map_err(|e| RuntimeError::Torch(e.to_string()))?;
     bytes.extend_from_slice(json.as_bytes());
@@ -41,5 +44,6 @@ pub fn from_bytes(bytes: &[u8], path: &str) -> Result<(PolicyNet, Header), Runti
     net.vs
         .load_from_stream(Cursor::new(&rest[newline + 1..]))
         .map_err(|e| bad(format!("unreadable weights: {e}")))?;
+    net.set_guidance(header.guidance).map_err(|e| bad(e.to_string()))?;
     Ok((net, header))
 }

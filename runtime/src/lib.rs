@@ -5,6 +5,7 @@
 //!
 //! Everything here runs on the CPU.
 
+pub mod afil;
 pub mod base;
 pub mod bc;
 pub mod checkpoint;

@@ -1,6 +1,10 @@
 //! A small MLP policy: normalised observation -> hidden layers -> action.
 //! Its last hidden layer's activations are the "VLA features" a residual
 //! policy observes (the frozen base policy's representation of the scene).
+//!
+//! A network may carry a second output layer, the failure head of AFIL's
+//! dual action generators (see [`crate::afil`]): it predicts what the
+//! policy did in episodes that failed, and acting steers away from it.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -15,6 +19,10 @@ pub struct NetSpec {
     pub obs_dim: usize,
     pub act_dim: usize,
     pub hidden: Vec<usize>,
+    /// A failure head beside the action head (AFIL). Absent in checkpoints
+    /// written before it existed, which have none.
+    #[serde(default)]
+    pub failure_head: bool,
 }
 
 impl NetSpec {
@@ -51,6 +59,10 @@ pub struct PolicyNet {
     obs_scale: Tensor,
     hidden: Vec<nn::Linear>,
     head: nn::Linear,
+    failure_head: Option<nn::Linear>,
+    /// AFIL's guidance scale: how far acting steers away from the failure
+    /// head where the two heads disagree (0: the action head alone).
+    guidance: f64,
 }
 
 /// libtorch's random generator is one per process: a seeded run is only
@@ -85,7 +97,9 @@ impl PolicyNet {
             width_in = width as i64;
         }
         let head = nn::linear(&root / "head", width_in, spec.act_dim as i64, Default::default());
-        Ok(PolicyNet { spec, vs, obs_mean, obs_scale, hidden, head })
+        let failure_head =
+            spec.failure_head.then(|| nn::linear(&root / "failure_head", width_in, spec.act_dim as i64, Default::default()));
+        Ok(PolicyNet { spec, vs, obs_mean, obs_scale, hidden, head, failure_head, guidance: 0.0 })
     }
 
     /// Sets the observation normalisation from a batch (`n x obs_dim`).
@@ -129,20 +143,93 @@ impl PolicyNet {
         (self.head.forward(&features), features)
     }
 
-    /// Actions (`n x act_dim`), unclipped.
+    /// Actions (`n x act_dim`), unclipped: the action head alone.
     pub fn forward(&self, obs: &Tensor) -> Tensor {
         self.head.forward(&self.features(obs))
     }
 
+    /// The failure head's actions, if the network has one.
+    pub fn forward_failure(&self, obs: &Tensor) -> Option<Tensor> {
+        self.failure_head.as_ref().map(|head| head.forward(&self.features(obs)))
+    }
+
+    pub fn guidance(&self) -> f64 {
+        self.guidance
+    }
+
+    /// Sets the guidance scale (finite, at least 0); it only matters for a
+    /// network with a failure head.
+    pub fn set_guidance(&mut self, guidance: f64) -> Result<(), RuntimeError> {
+        if !(guidance >= 0.0 && guidance.is_finite()) {
+            return Err(RuntimeError::Config { field: "guidance", problem: format!("must be a finite number >= 0, got {guidance}") });
+        }
+        self.guidance = guidance;
+        Ok(())
+    }
+
+    /// The action acting takes from the last hidden layer: the action head,
+    /// steered by the failure head when there is one (AFIL's sampling):
+    /// `a = s + w (s - f)` with `w = guidance * (1 - cos(s, f)) / 2` per
+    /// row, so where the heads agree the action is the action head's, and
+    /// the more they point apart the further it moves away from failure.
+    fn guided(&self, features: &Tensor) -> Tensor {
+        let success = self.head.forward(features);
+        match &self.failure_head {
+            Some(failure_head) if self.guidance > 0.0 => {
+                let failure = failure_head.forward(features);
+                let cos = Tensor::cosine_similarity(&success, &failure, 1, 1e-8).unsqueeze(1);
+                let weight = (1.0 - cos) * (self.guidance / 2.0);
+                &success + weight * (&success - failure)
+            }
+            _ => success,
+        }
+    }
+
     /// Checked batch inference on plain buffers: `obs` is `n x obs_dim`
-    /// row-major; returns `n x act_dim` actions and `n x feature_dim` features.
+    /// row-major; returns `n x act_dim` actions (guided, see
+    /// [`Self::guided`]) and `n x feature_dim` features.
     pub fn act(&self, obs: &[f32], n: usize) -> Result<(Vec<f32>, Vec<f32>), RuntimeError> {
         let input = batch_tensor("observation batch", obs, n, self.spec.obs_dim)?;
         let (actions, features) = tch::no_grad(|| {
             let features = self.features(&input);
-            (self.head.forward(&features), features)
+            (self.guided(&features), features)
         });
         Ok((flat(&actions)?, flat(&features)?))
+    }
+
+    /// Copies every variable `source` has into this network's variable of
+    /// the same name and shape (a base network into an AFIL one, whose
+    /// failure head is the only variable the base lacks).
+    pub fn copy_from(&mut self, source: &PolicyNet) -> Result<(), RuntimeError> {
+        let mine = self.vs.variables();
+        tch::no_grad(|| {
+            for (name, value) in source.vs.variables() {
+                let Some(target) = mine.get(&name) else {
+                    return Err(RuntimeError::Config { field: "policy", problem: format!("no variable `{name}` to copy into") });
+                };
+                if target.size() != value.size() {
+                    return Err(RuntimeError::Config {
+                        field: "policy",
+                        problem: format!("variable `{name}` is {:?} here, {:?} in the source", target.size(), value.size()),
+                    });
+                }
+                let mut target = target.shallow_clone();
+                target.copy_(&value);
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets the failure head's weights to the action head's: an AFIL
+    /// network starts with heads that agree everywhere (no guidance).
+    pub fn failure_head_from_action_head(&mut self) {
+        let Some(failure) = self.failure_head.as_mut() else { return };
+        tch::no_grad(|| {
+            failure.ws.copy_(&self.head.ws);
+            if let (Some(fb), Some(hb)) = (failure.bs.as_mut(), self.head.bs.as_ref()) {
+                fb.copy_(hb);
+            }
+        });
     }
 }
 

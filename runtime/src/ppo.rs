@@ -143,7 +143,7 @@ impl ActorCritic {
     pub fn new(obs_dim: usize, act_dim: usize, config: &PpoConfig) -> Result<ActorCritic, RuntimeError> {
         let _rng = lock_rng();
         tch::manual_seed(config.seed);
-        let spec = |act_dim| NetSpec { obs_dim, act_dim, hidden: config.hidden.clone() };
+        let spec = |act_dim| NetSpec { obs_dim, act_dim, hidden: config.hidden.clone(), failure_head: false };
         let mut actor = PolicyNet::new_with_rng_held(spec(act_dim))?;
         // A residual starts as no correction at all: the base policy alone,
         // exactly, so the weights kept before any update (selection) score

@@ -6,7 +6,7 @@ use super::CliError;
 const VALUED: &[&str] = &["--format", "--emit", "--program", "--reward", "--obs", "--examples", "--backend",
     // the simulator commands (collect, render, evaluate, train-base, demo)
     "--failure", "--episodes", "--seed", "--variant", "--noise", "--pictures", "--index", "--task", "--policy", "--epochs",
-    "--perturb", "--select-every", "--select-episodes", "--failures", "--base", "--envs", "--horizon", "--iterations", "--residual",
+    "--perturb", "--rollouts", "--guidance", "--select-every", "--select-episodes", "--failures", "--base", "--envs", "--horizon", "--iterations", "--residual",
     // the model-in-the-loop commands (synth, prompt, generate, corpus)
     "--descriptor", "--scene", "--image", "--rounds", "--out", "--base-url", "--model", "--api-key", "--timeout", "--retries", "--backoff-ms", "--runs", "--transcript"];
 /// Flags that stand alone.

@@ -1,8 +1,8 @@
 //! `rwd evaluate` and `rwd train-base`: the base policy (the stand-in for a
 //! fine-tuned VLA) measured in the embedded simulator, and its learned
-//! variant trained by behaviour cloning with DAgger. Training needs
-//! libtorch, so it exists only in a `rwd` built with the `runtime` feature
-//! (`./x` builds that one).
+//! variant trained by behaviour cloning from perturbed demonstrations
+//! (DART). Training needs libtorch, so it exists only in a `rwd` built with
+//! the `runtime` feature (`./x` builds that one).
 
 use super::args::Args;
 use super::collect::{number, parse_variant};
@@ -45,7 +45,7 @@ fn row(outcomes: &Outcomes, task: Task, policy: &str) -> String {
 
 const HEADER: &str = "task               policy       episodes  success  final states that failed";
 
-/// `rwd evaluate [--task T] [--policy scripted|CKPT] [--episodes N] [--seed S] [--variant V]`
+/// `rwd evaluate [--task T] [--policy scripted|CKPT] [--guidance G] [--episodes N] [--seed S] [--variant V]`
 pub fn evaluate(args: &Args) -> CliResult {
     let tasks = match args.value("--task") {
         Some(t) => vec![parse_task(t)?],
@@ -58,11 +58,15 @@ pub fn evaluate(args: &Args) -> CliResult {
         return Err(CliError::Usage("`--episodes` must be at least 1".into()));
     }
     let policy = args.value("--policy").unwrap_or("scripted");
+    let guidance: Option<f64> = args.value("--guidance").map(|_| number(args, "--guidance", 0.0)).transpose()?;
+    if guidance.is_some() && policy == "scripted" {
+        return Err(CliError::Usage("`--guidance` applies to a learned policy with a failure head (`--policy CKPT`)".into()));
+    }
     for (i, task) in tasks.into_iter().enumerate() {
         let config = TaskConfig { task, variant };
         let outcome = match policy {
             "scripted" => scripted(config, episodes, seed)?,
-            checkpoint => learned::evaluate(checkpoint, config, episodes, seed)?,
+            checkpoint => learned::evaluate(checkpoint, guidance, config, episodes, seed)?,
         };
         // After the first result, so that an unreadable checkpoint prints
         // its error alone, not under an empty table.
@@ -89,13 +93,25 @@ mod learned {
     use rwd_runtime::base::{self, BaseConfig, Progress};
     use rwd_runtime::checkpoint;
 
-    fn runtime(e: rwd_runtime::RuntimeError) -> CliError {
+    pub fn runtime(e: rwd_runtime::RuntimeError) -> CliError {
         CliError::Failed(e.to_string())
     }
 
-    pub fn evaluate(path: &str, config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcomes, CliError> {
+    /// A policy checkpoint and its header.
+    pub fn load(path: &str) -> Result<(rwd_runtime::PolicyNet, checkpoint::Header), CliError> {
         let bytes = std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{path}`: {e}")))?;
-        let (net, _header) = checkpoint::from_bytes(&bytes, path).map_err(runtime)?;
+        checkpoint::from_bytes(&bytes, path).map_err(runtime)
+    }
+
+    /// `guidance` overrides the checkpoint's AFIL guidance scale.
+    pub fn evaluate(path: &str, guidance: Option<f64>, config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcomes, CliError> {
+        let (mut net, _header) = load(path)?;
+        if let Some(g) = guidance {
+            if !net.spec.failure_head {
+                return Err(CliError::Usage(format!("`--guidance`: `{path}` has no failure head (`rwd train-afil` makes one)")));
+            }
+            net.set_guidance(g).map_err(runtime)?;
+        }
         rwd_runtime::evaluate_learned(&net, config, episodes, seed).map_err(runtime)
     }
 
@@ -150,13 +166,16 @@ mod learned {
     }
 }
 
+/// Why a command that trains or runs a network cannot, in a `rwd` without libtorch.
+#[cfg(not(feature = "runtime"))]
+pub const MISSING: &str =
+    "this rwd was built without the training runtime (libtorch); build it with `./x cargo build --release --features runtime`";
+
 #[cfg(not(feature = "runtime"))]
 mod learned {
     use super::*;
 
-    const MISSING: &str = "this rwd was built without the training runtime (libtorch); build it with `./x cargo build --release --features runtime`";
-
-    pub fn evaluate(_path: &str, _config: TaskConfig, _episodes: usize, _seed: u64) -> Result<Outcomes, CliError> {
+    pub fn evaluate(_path: &str, _guidance: Option<f64>, _config: TaskConfig, _episodes: usize, _seed: u64) -> Result<Outcomes, CliError> {
         Err(CliError::Failed(format!("a learned policy needs libtorch: {MISSING}")))
     }
 
@@ -166,3 +185,5 @@ mod learned {
 }
 
 pub use learned::train;
+#[cfg(feature = "runtime")]
+pub use learned::{load, runtime};

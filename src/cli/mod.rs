@@ -2,6 +2,7 @@
 //! in its own module; all of them report through [`Output`] so that exit
 //! codes and streams are decided in one place.
 
+mod afil;
 mod args;
 mod base;
 mod bench;
@@ -59,6 +60,7 @@ pub fn run(argv: &[String]) -> i32 {
         "render" => collect::render(&args),
         "evaluate" => base::evaluate(&args),
         "train-base" => base::train(&args),
+        "train-afil" => afil::run(&args),
         "train" => train::run(&args),
         "bench" => bench::run(&args),
         "synth" => synth::run(&args),

@@ -25,13 +25,19 @@ usage:
                                                  simulator; save the final states the failure
                                                  program detects, with pictures of the first K
   rwd render FAILURES.json --out PNG [--index K] draw a saved failure state (top and side views)
-  rwd evaluate [--task T] [--policy scripted|CKPT] [--episodes N] [--seed S] [--variant V]
+  rwd evaluate [--task T] [--policy scripted|CKPT] [--guidance G] [--episodes N] [--seed S]
+             [--variant V]
                                                  a base policy's success rate and failure modes
   rwd train-base --task T --out CKPT [--episodes N] [--epochs E] [--perturb SIGMA]
              [--noise K] [--select-every E] [--select-episodes N] [--seed S] [--variant V]
                                                  the learned base policy: behaviour cloning of the
                                                  scripted one from perturbed demonstrations, weights
                                                  kept by closed-loop success (needs the runtime feature)
+  rwd train-afil --policy CKPT --out CKPT [--task T] [--rollouts N] [--epochs E] [--guidance G]
+             [--perturb SIGMA] [--select-every E] [--select-episodes N] [--seed S] [--variant V]
+                                                 failure-informed fine-tuning (AFIL) of a learned base:
+                                                 success and failure heads from its own rollouts; it
+                                                 acts steered away from failure (needs the runtime feature)
   rwd train FILE --failures F.json --base scripted|CKPT|none [--reward NAME] [--iterations N]
             [--residual tcp|tcp+gripper] [--envs N] [--horizon H] [--seed S] [--out R.ckpt]
                                                  a residual policy (PPO) that recovers from the
@@ -154,7 +160,7 @@ mod tests {
     #[test]
     fn entries_are_read_per_command() {
         let commands = commands();
-        assert_eq!(commands.len(), 16, "{commands:?}");
+        assert_eq!(commands.len(), 17, "{commands:?}");
         assert_eq!(commands[..3], ["check", "compile", "eval"]);
         let bench = entry("bench").unwrap_or_default();
         assert_eq!(bench.lines().count(), 3, "{bench}");

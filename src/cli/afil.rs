@@ -1,0 +1,75 @@
+//! `rwd train-afil`: failure-informed fine-tuning (AFIL) of a learned base
+//! policy; see `rwd_runtime::afil`. Needs libtorch, like `train-base`.
+
+use super::args::Args;
+use super::{CliError, CliResult};
+
+#[cfg(not(feature = "runtime"))]
+pub fn run(_args: &Args) -> CliResult {
+    Err(CliError::Failed(format!("`train-afil` needs libtorch: {}", super::base::MISSING)))
+}
+
+/// `rwd train-afil --policy CKPT --out CKPT [--task T] [--rollouts N] [--epochs E]
+/// [--guidance G] [--perturb SIGMA] [--select-every E] [--select-episodes N] [--seed S] [--variant V]`
+#[cfg(feature = "runtime")]
+pub fn run(args: &Args) -> CliResult {
+    use super::base::{load, parse_task, runtime, task_name};
+    use super::collect::{number, parse_variant};
+    use super::files::{check_writable_dir, write_atomic_bytes};
+    use rwd_runtime::afil::{self, AfilConfig, Progress};
+    use rwd_runtime::checkpoint;
+    use rwd_sim::TaskConfig;
+
+    let path = args.value("--policy").ok_or_else(|| CliError::Usage("`train-afil` needs `--policy CKPT` (from `rwd train-base`)".into()))?;
+    let out = args.value("--out").ok_or_else(|| CliError::Usage("`train-afil` needs `--out FILE.ckpt`".into()))?;
+    check_writable_dir(out)?;
+    let (base, header) = load(path)?;
+    // The task the base was cloned on, unless told otherwise.
+    let task = parse_task(args.value("--task").unwrap_or(&header.task))?;
+    let mut config = AfilConfig::new(TaskConfig { task, variant: parse_variant(args.value("--variant").unwrap_or("nominal"))? });
+    config.rollouts = number(args, "--rollouts", config.rollouts)?;
+    config.epochs = number(args, "--epochs", config.epochs)?;
+    config.guidance = number(args, "--guidance", config.guidance)?;
+    config.perturbation = number(args, "--perturb", config.perturbation)?;
+    config.seed = number(args, "--seed", config.seed)?;
+    config.select_every = number(args, "--select-every", config.select_every)?;
+    config.selection_episodes = number(args, "--select-episodes", config.selection_episodes)?;
+
+    let (net, report) = afil::train(&base, &config, |p| match p {
+        Progress::RolledOut { outcomes, success_pairs, failure_pairs } => {
+            println!(
+                "rollouts of `{path}`: {} episodes, {:.1}% succeeded; {success_pairs} pairs from successes, {failure_pairs} from failures",
+                outcomes.episodes,
+                100.0 * outcomes.success_rate()
+            );
+            println!("epoch  success-head loss  failure-head loss  closed-loop success (guidance {})", config.guidance);
+        }
+        Progress::Epoch { epoch, success_loss, failure_loss, success } => {
+            let success = success.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", 100.0 * s));
+            println!("{:>5}  {success_loss:>17.4}  {failure_loss:>17.4}  {success:>19}", epoch + 1);
+        }
+    })
+    .map_err(runtime)?;
+    let kept = report.kept_epoch + 1;
+    match report.scores.iter().find(|s| s.0 == report.kept_epoch) {
+        Some((_, success)) => {
+            println!("kept epoch {kept}: {:.1}% success over {} held-out episodes", 100.0 * success, config.selection_episodes)
+        }
+        None => println!("kept epoch {kept} (the last)"),
+    }
+    let gap = report.heads;
+    println!(
+        "the heads on the rollout states: disagreement (1 - cos)/2 {:.2e}, distance {:.1}% of the action; guidance {} moves actions by {:.2}%",
+        gap.disagreement,
+        100.0 * gap.relative_distance,
+        config.guidance,
+        100.0 * gap.guidance_shift
+    );
+    let note = format!(
+        "AFIL fine-tuning (guidance {}) of {path} from {} rollouts perturbed by {}; epoch {kept} of {} kept; the base: {}",
+        config.guidance, config.rollouts, config.perturbation, config.epochs, header.note
+    );
+    write_atomic_bytes(out, &checkpoint::to_bytes(&net, task_name(task), &note).map_err(runtime)?)?;
+    println!("wrote {out}");
+    Ok(0)
+}

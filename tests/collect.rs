@@ -218,6 +218,47 @@ fn a_learned_base_policy_trains_saves_and_evaluates() {
     assert!(stderr.contains("broken.ckpt"), "{stderr}");
 }
 
+/// `rwd train-afil` on a small base cloned from the oracle (it succeeds in
+/// about a quarter of its episodes), then `rwd evaluate --guidance`.
+#[cfg(feature = "runtime")]
+#[test]
+fn afil_fine_tunes_a_learned_base_and_evaluates_with_guidance() {
+    let dir = temp_dir("train-afil");
+    let base = dir.join("base.ckpt").display().to_string();
+    let afil = dir.join("afil.ckpt").display().to_string();
+    let (code, _, stderr) = rwd(&[
+        "train-base", "--task", "sort_vegetables", "--noise", "0", "--episodes", "100", "--epochs", "10", "--select-every", "0", "--out", &base,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    // The task comes from the base's checkpoint.
+    let (code, stdout, stderr) = rwd(&[
+        "train-afil", "--policy", &base, "--rollouts", "48", "--perturb", "0.02", "--epochs", "2", "--select-every", "1", "--select-episodes", "8",
+        "--out", &afil,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(first.starts_with("rollouts of `") && first.contains("48 episodes") && first.contains("pairs from successes"), "{stdout}");
+    assert!(stdout.contains("the heads on the rollout states: disagreement") && stdout.contains("guidance 100 moves actions by"), "{stdout}");
+    assert!(stdout.ends_with(&format!("wrote {afil}\n")), "{stdout}");
+    for guidance in [None, Some("0")] {
+        let mut args = vec!["evaluate", "--task", "sort_vegetables", "--policy", &afil, "--episodes", "4"];
+        args.extend(guidance.iter().flat_map(|g| ["--guidance", g]));
+        let (code, stdout, stderr) = rwd(&args);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.lines().any(|l| l.starts_with("sort_vegetables") && l.contains("learned")), "{stdout}");
+    }
+    // Guidance needs a failure head; a base without one is refused.
+    let (code, _, stderr) = rwd(&["evaluate", "--task", "sort_vegetables", "--policy", &base, "--guidance", "5"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("has no failure head"), "{stderr}");
+    let (code, _, stderr) = rwd(&["evaluate", "--guidance", "5"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("learned policy with a failure head"), "{stderr}");
+    let (code, _, stderr) = rwd(&["train-afil", "--policy", &base, "--guidance", "-1", "--out", &afil]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("guidance"), "{stderr}");
+}
+
 #[cfg(not(feature = "runtime"))]
 #[test]
 fn without_the_runtime_training_says_how_to_get_it() {
@@ -225,6 +266,9 @@ fn without_the_runtime_training_says_how_to_get_it() {
     assert_eq!(code, 1);
     assert!(stderr.contains("--features runtime"), "{stderr}");
     let (code, _, stderr) = rwd(&["train", "examples/sort_vegetables.rwd", "--failures", "f.json", "--base", "scripted"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--features runtime"), "{stderr}");
+    let (code, _, stderr) = rwd(&["train-afil", "--policy", "base.ckpt", "--out", "/tmp/x.ckpt"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("--features runtime"), "{stderr}");
 }

@@ -13,7 +13,7 @@ pub fn run(_args: &Args) -> CliResult {
 /// [--guidance G] [--perturb SIGMA] [--select-every E] [--select-episodes N] [--seed S] [--variant V]`
 #[cfg(feature = "runtime")]
 pub fn run(args: &Args) -> CliResult {
-    use super::base::{load, parse_task, runtime, task_name};
+    use super::base::{kept_line, load, parse_task, runtime, score_cell, task_name};
     use super::collect::{number, parse_variant};
     use super::files::{check_writable_dir, write_atomic_bytes};
     use rwd_runtime::afil::{self, AfilConfig, Progress};
@@ -45,18 +45,13 @@ pub fn run(args: &Args) -> CliResult {
             println!("epoch  success-head loss  failure-head loss  closed-loop success (guidance {})", config.guidance);
         }
         Progress::Epoch { epoch, success_loss, failure_loss, success } => {
-            let success = success.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", 100.0 * s));
+            let success = score_cell(*success);
             println!("{:>5}  {success_loss:>17.4}  {failure_loss:>17.4}  {success:>19}", epoch + 1);
         }
     })
     .map_err(runtime)?;
     let kept = report.kept_epoch + 1;
-    match report.scores.iter().find(|s| s.0 == report.kept_epoch) {
-        Some((_, success)) => {
-            println!("kept epoch {kept}: {:.1}% success over {} held-out episodes", 100.0 * success, config.selection_episodes)
-        }
-        None => println!("kept epoch {kept} (the last)"),
-    }
+    println!("{}", kept_line(report.kept_epoch, &report.scores, config.selection_episodes));
     let gap = report.heads;
     println!(
         "the heads on the rollout states: disagreement (1 - cos)/2 {:.2e}, distance {:.1}% of the action; guidance {} moves actions by {:.2}%",

@@ -97,6 +97,19 @@ mod learned {
         CliError::Failed(e.to_string())
     }
 
+    /// An epoch's closed-loop success in a progress table, `-` if not scored.
+    pub fn score_cell(success: Option<f64>) -> String {
+        success.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", 100.0 * s))
+    }
+
+    /// Which epoch's weights training kept (0-based `kept`), and their score.
+    pub fn kept_line(kept: usize, scores: &[(usize, f64)], episodes: usize) -> String {
+        match scores.iter().find(|s| s.0 == kept) {
+            Some((_, success)) => format!("kept epoch {}: {:.1}% success over {episodes} held-out episodes", kept + 1, 100.0 * success),
+            None => format!("kept epoch {} (the last)", kept + 1),
+        }
+    }
+
     /// A policy checkpoint and its header.
     pub fn load(path: &str) -> Result<(rwd_runtime::PolicyNet, checkpoint::Header), CliError> {
         let bytes = std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{path}`: {e}")))?;
@@ -142,20 +155,13 @@ mod learned {
                 println!("epoch  train loss  validation loss  closed-loop success");
             }
             Progress::Epoch { epoch, train_loss, validation_loss, success } => {
-                let success = success.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", 100.0 * s));
+                let success = score_cell(*success);
                 println!("{:>5}  {train_loss:>10.4}  {validation_loss:>15.4}  {success:>19}", epoch + 1);
             }
         })
         .map_err(runtime)?;
         let kept = report.kept_epoch + 1;
-        match report.scores.iter().find(|s| s.0 == report.kept_epoch) {
-            Some((_, success)) => println!(
-                "kept epoch {kept}: {:.1}% success over {} held-out episodes",
-                100.0 * success,
-                config.selection_episodes
-            ),
-            None => println!("kept epoch {kept} (the last)"),
-        }
+        println!("{}", kept_line(report.kept_epoch, &report.scores, config.selection_episodes));
         let note = format!(
             "behaviour cloning of the scripted controller (noise {}) from {} demonstrations perturbed by {}; epoch {kept} of {} kept",
             config.noise.scale, config.episodes, config.perturbation, config.bc.epochs
@@ -186,4 +192,4 @@ mod learned {
 
 pub use learned::train;
 #[cfg(feature = "runtime")]
-pub use learned::{load, runtime};
+pub use learned::{kept_line, load, runtime, score_cell};

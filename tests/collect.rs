@@ -99,6 +99,26 @@ fn bad_invocations_name_the_problem() {
     assert_eq!(code, 2);
     assert!(stderr.contains("`--episodes` expects a number"), "{stderr}");
 
+    // A count out of range is refused before anything is allocated (this
+    // one used to abort the process asking for 21.6 GB).
+    for (args, message) in [
+        (&["collect", "examples/organize_toolbox.rwd", "--episodes", "0"][..], "`--episodes` must be from 1 to 100000, got 0"),
+        (&["evaluate", "--episodes", "100000000"], "`--episodes` must be from 1 to 1000000, got 100000000"),
+        (&["train-base", "--task", "drawer", "--out", "/tmp/x.ckpt", "--episodes", "50000"], "`--episodes` must be from 1 to 10000, got 50000"),
+        (&["train-afil", "--policy", "p.ckpt", "--out", "/tmp/x.ckpt", "--rollouts", "1"], "`--rollouts` must be from 2 to 10000, got 1"),
+        (&["train", "examples/organize_toolbox.rwd", "--failures", "f.json", "--base", "scripted", "--envs", "100000"], "`--envs` must be from 1 to 8192, got 100000"),
+        (&["demo", "--iterations", "-3"], "`--iterations` expects a number, got `-3`"),
+    ] {
+        let (code, _, stderr) = rwd(args);
+        // Without the runtime, the training commands stop at "needs libtorch" first.
+        if !cfg!(feature = "runtime") && args[0].starts_with("train") {
+            assert_eq!(code, 1, "{stderr}");
+            continue;
+        }
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.starts_with(&format!("error: {message}")), "{args:?}: {stderr}");
+    }
+
     let (code, _, stderr) = rwd(&["collect", "examples/organize_toolbox.rwd", "--variant", "giant"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown variant `giant`"), "{stderr}");

@@ -14,7 +14,7 @@ pub fn run(_args: &Args) -> CliResult {
 #[cfg(feature = "runtime")]
 pub fn run(args: &Args) -> CliResult {
     use super::base::{kept_line, load, parse_task, runtime, score_cell, task_name};
-    use super::collect::{number, parse_variant};
+    use super::collect::parse_variant;
     use super::files::{check_writable_dir, write_atomic_bytes};
     use rwd_runtime::afil::{self, AfilConfig, Progress};
     use rwd_runtime::checkpoint;
@@ -23,17 +23,26 @@ pub fn run(args: &Args) -> CliResult {
     let path = args.value("--policy").ok_or_else(|| CliError::Usage("`train-afil` needs `--policy CKPT` (from `rwd train-base`)".into()))?;
     let out = args.value("--out").ok_or_else(|| CliError::Usage("`train-afil` needs `--out FILE.ckpt`".into()))?;
     check_writable_dir(out)?;
+    // Every option is read before the checkpoint, so a bad one is named
+    // first; the task is the one the base was cloned on unless told.
+    let variant = parse_variant(args.value("--variant").unwrap_or("nominal"))?;
+    let task = args.value("--task").map(parse_task).transpose()?;
+    // (Without `--task`, the task is set from the checkpoint below.)
+    let mut config = AfilConfig::new(TaskConfig { task: task.unwrap_or(rwd_sim::Task::PickTrash), variant });
+    // Each rollout keeps up to about 30 KB of training pairs.
+    config.rollouts = args.count("--rollouts", config.rollouts, 2..=10_000)?;
+    config.epochs = args.count("--epochs", config.epochs, 1..=10_000)?;
+    config.guidance = args.number("--guidance", config.guidance)?;
+    config.perturbation = args.number("--perturb", config.perturbation)?;
+    config.seed = args.number("--seed", config.seed)?;
+    config.select_every = args.number("--select-every", config.select_every)?;
+    config.selection_episodes = args.count("--select-episodes", config.selection_episodes, 0..=1_000_000)?;
     let (base, header) = load(path)?;
-    // The task the base was cloned on, unless told otherwise.
-    let task = parse_task(args.value("--task").unwrap_or(&header.task))?;
-    let mut config = AfilConfig::new(TaskConfig { task, variant: parse_variant(args.value("--variant").unwrap_or("nominal"))? });
-    config.rollouts = number(args, "--rollouts", config.rollouts)?;
-    config.epochs = number(args, "--epochs", config.epochs)?;
-    config.guidance = number(args, "--guidance", config.guidance)?;
-    config.perturbation = number(args, "--perturb", config.perturbation)?;
-    config.seed = number(args, "--seed", config.seed)?;
-    config.select_every = number(args, "--select-every", config.select_every)?;
-    config.selection_episodes = number(args, "--select-episodes", config.selection_episodes)?;
+    config.task.task = match task {
+        Some(task) => task,
+        None => parse_task(&header.task)?,
+    };
+    let task = config.task.task;
 
     let (net, report) = afil::train(&base, &config, |p| match p {
         Progress::RolledOut { outcomes, success_pairs, failure_pairs } => {

@@ -53,6 +53,26 @@ impl Args {
         self.switches.iter().any(|s| s == switch)
     }
 
+    /// The value of `key` parsed as a number, or `default` without one.
+    pub fn number<T: std::str::FromStr>(&self, key: &str, default: T) -> Result<T, CliError> {
+        match self.value(key) {
+            None => Ok(default),
+            Some(text) => text.parse().map_err(|_| CliError::Usage(format!("`{key}` expects a number, got `{text}`"))),
+        }
+    }
+
+    /// A count (episodes, environments, epochs) within `range`: the upper
+    /// bounds keep a typo like `--episodes 100000000` from becoming an
+    /// allocation that aborts the process instead of an error.
+    pub fn count(&self, key: &str, default: usize, range: std::ops::RangeInclusive<usize>) -> Result<usize, CliError> {
+        let n: usize = self.number(key, default)?;
+        if range.contains(&n) {
+            Ok(n)
+        } else {
+            Err(CliError::Usage(format!("`{key}` must be from {} to {}, got {n}", range.start(), range.end())))
+        }
+    }
+
     /// The single positional argument `what` (e.g. FILE).
     pub fn one(&self, what: &str) -> Result<&str, CliError> {
         match self.positional.as_slice() {

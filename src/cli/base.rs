@@ -5,7 +5,7 @@
 //! the `runtime` feature (`./x` builds that one).
 
 use super::args::Args;
-use super::collect::{number, parse_variant};
+use super::collect::parse_variant;
 use super::{CliError, CliResult};
 use rwd_sim::{BasePolicy, Outcomes, PolicyNoise, Task, TaskConfig, VecEnv};
 
@@ -51,14 +51,12 @@ pub fn evaluate(args: &Args) -> CliResult {
         Some(t) => vec![parse_task(t)?],
         None => Task::ALL.to_vec(),
     };
-    let episodes: usize = number(args, "--episodes", 200)?;
-    let seed: u64 = number(args, "--seed", 1)?;
+    // Episodes run side by side: each holds a simulator state (about 200 bytes).
+    let episodes = args.count("--episodes", 200, 1..=1_000_000)?;
+    let seed: u64 = args.number("--seed", 1)?;
     let variant = parse_variant(args.value("--variant").unwrap_or("nominal"))?;
-    if episodes == 0 {
-        return Err(CliError::Usage("`--episodes` must be at least 1".into()));
-    }
     let policy = args.value("--policy").unwrap_or("scripted");
-    let guidance: Option<f64> = args.value("--guidance").map(|_| number(args, "--guidance", 0.0)).transpose()?;
+    let guidance: Option<f64> = args.value("--guidance").map(|_| args.number("--guidance", 0.0)).transpose()?;
     if guidance.is_some() && policy == "scripted" {
         return Err(CliError::Usage("`--guidance` applies to a learned policy with a failure head (`--policy CKPT`)".into()));
     }
@@ -135,16 +133,14 @@ mod learned {
         let out = args.value("--out").ok_or_else(|| CliError::Usage("`train-base` needs `--out FILE.ckpt`".into()))?;
         check_writable_dir(out)?;
         let mut config = BaseConfig::new(TaskConfig { task, variant: parse_variant(args.value("--variant").unwrap_or("nominal"))? });
-        config.episodes = number(args, "--episodes", config.episodes)?;
-        config.seed = number(args, "--seed", config.seed)?;
-        config.noise = PolicyNoise { scale: number(args, "--noise", config.noise.scale)? };
-        config.perturbation = number(args, "--perturb", config.perturbation)?;
-        config.bc.epochs = number(args, "--epochs", config.bc.epochs)?;
-        config.select_every = number(args, "--select-every", config.select_every)?;
-        config.selection_episodes = number(args, "--select-episodes", config.selection_episodes)?;
-        if config.bc.epochs == 0 {
-            return Err(CliError::Usage("`--epochs` must be at least 1".into()));
-        }
+        // Each demonstration episode keeps up to about 30 KB of training pairs.
+        config.episodes = args.count("--episodes", config.episodes, 1..=10_000)?;
+        config.seed = args.number("--seed", config.seed)?;
+        config.noise = PolicyNoise { scale: args.number("--noise", config.noise.scale)? };
+        config.perturbation = args.number("--perturb", config.perturbation)?;
+        config.bc.epochs = args.count("--epochs", config.bc.epochs, 1..=10_000)?;
+        config.select_every = args.number("--select-every", config.select_every)?;
+        config.selection_episodes = args.count("--select-episodes", config.selection_episodes, 0..=1_000_000)?;
         let (net, report) = base::train(&config, |p| match p {
             Progress::Demonstrated { pairs, outcomes } => {
                 println!(

@@ -50,22 +50,13 @@ pub fn parse_variant(text: &str) -> Result<Variant, CliError> {
     })
 }
 
-pub fn number<T: std::str::FromStr>(args: &Args, key: &str, default: T) -> Result<T, CliError> {
-    match args.value(key) {
-        None => Ok(default),
-        Some(text) => text.parse().map_err(|_| CliError::Usage(format!("`{key}` expects a number, got `{text}`"))),
-    }
-}
-
 pub fn run(args: &Args) -> CliResult {
     let path = args.one("FILE")?;
-    let episodes: usize = number(args, "--episodes", 200)?;
-    let seed: u64 = number(args, "--seed", 0)?;
-    let pictures: usize = number(args, "--pictures", 3)?;
-    let noise: f64 = number(args, "--noise", 1.0)?;
-    if episodes == 0 {
-        return Err(CliError::Usage("`--episodes` must be at least 1".into()));
-    }
+    // Every detected failure state is kept and written out (about 2 KB of JSON).
+    let episodes = args.count("--episodes", 200, 1..=100_000)?;
+    let seed: u64 = args.number("--seed", 0)?;
+    let pictures = args.count("--pictures", 3, 0..=1_000)?;
+    let noise: f64 = args.number("--noise", 1.0)?;
     if !(noise.is_finite() && noise >= 0.0) {
         return Err(CliError::Usage(format!("`--noise` must be a non-negative number, got {noise}")));
     }
@@ -192,7 +183,7 @@ fn summary(set: &FailureSet, table: &BTreeMap<String, [usize; 3]>) -> String {
 pub fn render(args: &Args) -> CliResult {
     let path = args.one("FAILURES.json")?;
     let out = args.value("--out").ok_or_else(|| CliError::Usage("`render` needs `--out FILE.png`".into()))?;
-    let index: usize = number(args, "--index", 0)?;
+    let index: usize = args.number("--index", 0)?;
     let set = load(path)?;
     let record = set.failures.get(index).ok_or_else(|| {
         CliError::Failed(format!("`{path}` has {} failure state(s); there is no index {index}", set.failures.len()))

@@ -43,7 +43,7 @@ pub fn run(args: &Args) -> CliResult {
     // iterations (about 20 s a scene) take the toolbox's close-lid recovery
     // from about a third of the states to about three quarters; the tests
     // run a few to check the table.
-    let iterations: usize = super::collect::number(args, "--iterations", 300)?;
+    let iterations = args.count("--iterations", 300, 0..=1_000_000)?;
     if let Some(dir) = pictures {
         super::files::check_writable_dir(&format!("{dir}/x"))?;
     }

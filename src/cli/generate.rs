@@ -11,13 +11,6 @@ use super::{CliError, CliResult};
 use rwd::vlm::repair::{Next, RepairLoop};
 use std::time::{Duration, Instant};
 
-fn number<T: std::str::FromStr>(args: &Args, flag: &str, default: T) -> Result<T, CliError> {
-    match args.value(flag) {
-        None => Ok(default),
-        Some(v) => v.parse().map_err(|_| CliError::Usage(format!("`{flag}` needs a number, got `{v}`"))),
-    }
-}
-
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -29,7 +22,7 @@ pub fn client(args: &Args) -> Result<ChatClient, CliError> {
         .or_else(|| env("RWD_BASE_URL"))
         .or_else(|| env("OPENAI_BASE_URL"))
         .ok_or_else(|| CliError::Usage("no model endpoint: pass `--base-url URL` or set RWD_BASE_URL (or OPENAI_BASE_URL)".into()))?;
-    let timeout: f64 = number(args, "--timeout", 120.0)?;
+    let timeout: f64 = args.number("--timeout", 120.0)?;
     if !(timeout.is_finite() && timeout > 0.0) {
         return Err(CliError::Usage("`--timeout` must be a positive number of seconds".into()));
     }
@@ -38,8 +31,8 @@ pub fn client(args: &Args) -> Result<ChatClient, CliError> {
         model: model(args),
         api_key: args.value("--api-key").map(str::to_string).or_else(|| env("OPENAI_API_KEY")),
         timeout: Duration::from_secs_f64(timeout),
-        retries: number(args, "--retries", 3)?,
-        backoff: Duration::from_millis(number(args, "--backoff-ms", 500)?),
+        retries: args.number("--retries", 3)?,
+        backoff: Duration::from_millis(args.number("--backoff-ms", 500)?),
     })
 }
 
@@ -54,7 +47,7 @@ fn write_transcript(args: &Args, messages: &[rwd::vlm::prompt::Message], last_re
 }
 
 pub fn run(args: &Args) -> CliResult {
-    let rounds: u32 = number(args, "--rounds", 3)?;
+    let rounds: u32 = args.number("--rounds", 3)?;
     let client = client(args)?;
     let scene_path = args.value("--scene").ok_or_else(|| CliError::Usage("needs `--scene S.rwd`".into()))?;
     let scene = super::synth::scene(scene_path)?;

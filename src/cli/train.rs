@@ -34,7 +34,7 @@ pub fn run(_args: &Args) -> CliResult {
 #[cfg(feature = "runtime")]
 mod with_runtime {
     use super::super::base::task_name;
-    use super::super::collect::{FailureSet, load, number};
+    use super::super::collect::{FailureSet, load};
     use super::super::files::{check_writable_dir, write_atomic_bytes};
     use super::super::sim_link::{RewardRunner, task_for};
     use super::*;
@@ -591,12 +591,10 @@ mod with_runtime {
         let base_path = args.value("--base").ok_or_else(|| CliError::Usage("`train` needs `--base scripted`, `--base CKPT` (from `rwd train-base`) or `--base none`".into()))?;
         let out = args.value("--out").unwrap_or("residual.ckpt");
         check_writable_dir(out)?;
-        let envs: usize = number(args, "--envs", 64)?;
-        let horizon: u32 = number(args, "--horizon", 80)?;
-        if envs == 0 || horizon == 0 {
-            return Err(CliError::Usage("`--envs` and `--horizon` must be at least 1".into()));
-        }
-        let config = ppo_config(number(args, "--iterations", 200)?, number(args, "--seed", 0)?);
+        // PPO keeps envs x horizon steps of rollout per iteration.
+        let envs = args.count("--envs", 64, 1..=8_192)?;
+        let horizon = args.count("--horizon", 80, 1..=10_000)? as u32;
+        let config = ppo_config(args.count("--iterations", 200, 1..=1_000_000)?, args.number("--seed", 0)?);
 
         let set = load(failures_path)?;
         if set.failures.is_empty() {

@@ -533,6 +533,14 @@ fn endpoint_failures_are_clear_errors() {
     assert!(err.contains("did not answer within 0.5 s"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 
+    // Settings a client cannot take are usage errors, never a panic (a
+    // timeout of 1e300 s once was).
+    for (flag, value) in [("--timeout", "1e300"), ("--timeout", "nan"), ("--timeout", "0"), ("--retries", "1000"), ("--backoff-ms", "1e9")] {
+        let (code, _, err) = generate("http://127.0.0.1:9/v1", &[flag, value]);
+        assert_eq!(code, 2, "{flag} {value}: {err}");
+        assert!(err.starts_with(&format!("error: `{flag}`")), "{flag} {value}: {err}");
+    }
+
     // Garbage.
     let server = Server::start(vec![Reply::Raw(200, "<html>proxy error</html>")]);
     let (code, _, err) = generate(&server.url, &[]);

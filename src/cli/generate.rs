@@ -23,16 +23,17 @@ pub fn client(args: &Args) -> Result<ChatClient, CliError> {
         .or_else(|| env("OPENAI_BASE_URL"))
         .ok_or_else(|| CliError::Usage("no model endpoint: pass `--base-url URL` or set RWD_BASE_URL (or OPENAI_BASE_URL)".into()))?;
     let timeout: f64 = args.number("--timeout", 120.0)?;
-    if !(timeout.is_finite() && timeout > 0.0) {
-        return Err(CliError::Usage("`--timeout` must be a positive number of seconds".into()));
+    // An hour at most: `Duration` cannot hold 1e300 s (it panicked).
+    if !(timeout > 0.0 && timeout <= 3600.0) {
+        return Err(CliError::Usage(format!("`--timeout` must be a number of seconds above 0 and at most 3600, got {timeout}")));
     }
     Ok(ChatClient {
         base_url,
         model: model(args),
         api_key: args.value("--api-key").map(str::to_string).or_else(|| env("OPENAI_API_KEY")),
         timeout: Duration::from_secs_f64(timeout),
-        retries: args.number("--retries", 3)?,
-        backoff: Duration::from_millis(args.number("--backoff-ms", 500)?),
+        retries: args.count("--retries", 3, 0..=100)? as u32,
+        backoff: Duration::from_millis(args.count("--backoff-ms", 500, 0..=600_000)? as u64),
     })
 }
 

@@ -33,11 +33,8 @@ pub fn run(args: &Args) -> CliResult {
     let report = Report { files: files.iter().map(|(n, t)| (n.clone(), classify(n, t))).collect() };
     print!("{}", report.render());
     if args.has("--bench") {
-        let runs: usize = match args.value("--runs") {
-            Some(v) => v.parse().map_err(|_| CliError::Usage(format!("`--runs` needs a number, got `{v}`")))?,
-            None => 51,
-        };
-        print!("{}", bench(&files, runs.max(1)));
+        let runs = args.count("--runs", 51, 1..=100_000)?;
+        print!("{}", bench(&files, runs));
     }
     Ok(0)
 }

@@ -3,10 +3,10 @@
 //! Vision-Language-Action Models", arXiv:2605.08434): the pretrained policy
 //! rolls out on its own, its episodes are split by outcome, and two action
 //! heads on the shared hidden layers learn from them, the action head from
-//! the successful episodes and a failure head
-//! from the failed ones. Acting steers the action head's output away from
-//! the failure head's, by an amount that grows with how far the two point
-//! apart (their cosine disagreement; [`PolicyNet::act`]).
+//! the successful episodes and a failure head from the failed ones. Acting
+//! steers the action head's output away from the failure head's, by an
+//! amount that grows with how far the two point apart (their cosine
+//! disagreement; [`PolicyNet::act`]).
 //!
 //! AFIL's generators are diffusion or flow heads and its guidance strength
 //! comes from the distance between the two distributions at each denoising

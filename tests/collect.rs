@@ -267,6 +267,11 @@ fn afil_fine_tunes_a_learned_base_and_evaluates_with_guidance() {
         assert_eq!(code, 0, "{stderr}");
         assert!(stdout.lines().any(|l| l.starts_with("sort_vegetables") && l.contains("learned")), "{stdout}");
     }
+    // Without `--task`, a learned policy is evaluated on its own task only.
+    let (code, stdout, stderr) = rwd(&["evaluate", "--policy", &afil, "--episodes", "4"]);
+    assert_eq!(code, 0, "{stderr}");
+    let rows: Vec<&str> = stdout.lines().skip(1).collect();
+    assert!(rows.len() == 1 && rows[0].starts_with("sort_vegetables"), "{stdout}");
     // Guidance needs a failure head; a base without one is refused.
     let (code, _, stderr) = rwd(&["evaluate", "--task", "sort_vegetables", "--policy", &base, "--guidance", "5"]);
     assert_eq!(code, 2);

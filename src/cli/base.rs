@@ -47,10 +47,7 @@ const HEADER: &str = "task               policy       episodes  success  final s
 
 /// `rwd evaluate [--task T] [--policy scripted|CKPT] [--guidance G] [--episodes N] [--seed S] [--variant V]`
 pub fn evaluate(args: &Args) -> CliResult {
-    let tasks = match args.value("--task") {
-        Some(t) => vec![parse_task(t)?],
-        None => Task::ALL.to_vec(),
-    };
+    let task = args.value("--task").map(parse_task).transpose()?;
     // Episodes run side by side: each holds a simulator state (about 200 bytes).
     let episodes = args.count("--episodes", 200, 1..=1_000_000)?;
     let seed: u64 = args.number("--seed", 1)?;
@@ -60,18 +57,24 @@ pub fn evaluate(args: &Args) -> CliResult {
     if guidance.is_some() && policy == "scripted" {
         return Err(CliError::Usage("`--guidance` applies to a learned policy with a failure head (`--policy CKPT`)".into()));
     }
-    for (i, task) in tasks.into_iter().enumerate() {
+    let learned = match policy {
+        "scripted" => None,
+        path => Some(learned::Learned::open(path, guidance)?),
+    };
+    // A learned policy is judged on the task it was trained for unless told
+    // otherwise; the scripted one on every task.
+    let tasks = match (task, learned.as_ref().and_then(|l| l.task)) {
+        (Some(task), _) | (None, Some(task)) => vec![task],
+        (None, None) => Task::ALL.to_vec(),
+    };
+    println!("{HEADER}");
+    for task in tasks {
         let config = TaskConfig { task, variant };
-        let outcome = match policy {
-            "scripted" => scripted(config, episodes, seed)?,
-            checkpoint => learned::evaluate(checkpoint, guidance, config, episodes, seed)?,
+        let outcome = match &learned {
+            None => scripted(config, episodes, seed)?,
+            Some(learned) => learned.evaluate(config, episodes, seed)?,
         };
-        // After the first result, so that an unreadable checkpoint prints
-        // its error alone, not under an empty table.
-        if i == 0 {
-            println!("{HEADER}");
-        }
-        println!("{}", row(&outcome, task, if policy == "scripted" { "scripted" } else { "learned" }));
+        println!("{}", row(&outcome, task, if learned.is_some() { "learned" } else { "scripted" }));
     }
     Ok(0)
 }
@@ -114,16 +117,29 @@ mod learned {
         checkpoint::from_bytes(&bytes, path).map_err(runtime)
     }
 
-    /// `guidance` overrides the checkpoint's AFIL guidance scale.
-    pub fn evaluate(path: &str, guidance: Option<f64>, config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcomes, CliError> {
-        let (mut net, _header) = load(path)?;
-        if let Some(g) = guidance {
-            if !net.spec.failure_head {
-                return Err(CliError::Usage(format!("`--guidance`: `{path}` has no failure head (`rwd train-afil` makes one)")));
+    /// A learned policy to evaluate, and the task its checkpoint names
+    /// (`None` for a name that is no simulator task).
+    pub struct Learned {
+        net: rwd_runtime::PolicyNet,
+        pub task: Option<Task>,
+    }
+
+    impl Learned {
+        /// `guidance` overrides the checkpoint's AFIL guidance scale.
+        pub fn open(path: &str, guidance: Option<f64>) -> Result<Learned, CliError> {
+            let (mut net, header) = load(path)?;
+            if let Some(g) = guidance {
+                if !net.spec.failure_head {
+                    return Err(CliError::Usage(format!("`--guidance`: `{path}` has no failure head (`rwd train-afil` makes one)")));
+                }
+                net.set_guidance(g).map_err(runtime)?;
             }
-            net.set_guidance(g).map_err(runtime)?;
+            Ok(Learned { net, task: parse_task(&header.task).ok() })
         }
-        rwd_runtime::evaluate_learned(&net, config, episodes, seed).map_err(runtime)
+
+        pub fn evaluate(&self, config: TaskConfig, episodes: usize, seed: u64) -> Result<Outcomes, CliError> {
+            rwd_runtime::evaluate_learned(&self.net, config, episodes, seed).map_err(runtime)
+        }
     }
 
     /// `rwd train-base --task T --out CKPT [--episodes N] [--epochs E] [--seed S]
@@ -177,8 +193,19 @@ pub const MISSING: &str =
 mod learned {
     use super::*;
 
-    pub fn evaluate(_path: &str, _guidance: Option<f64>, _config: TaskConfig, _episodes: usize, _seed: u64) -> Result<Outcomes, CliError> {
-        Err(CliError::Failed(format!("a learned policy needs libtorch: {MISSING}")))
+    /// Never made without the runtime: opening one is the error.
+    pub struct Learned {
+        pub task: Option<Task>,
+    }
+
+    impl Learned {
+        pub fn open(_path: &str, _guidance: Option<f64>) -> Result<Learned, CliError> {
+            Err(CliError::Failed(format!("a learned policy needs libtorch: {MISSING}")))
+        }
+
+        pub fn evaluate(&self, _config: TaskConfig, _episodes: usize, _seed: u64) -> Result<Outcomes, CliError> {
+            Err(CliError::Failed(format!("a learned policy needs libtorch: {MISSING}")))
+        }
     }
 
     pub fn train(_args: &Args) -> CliResult {

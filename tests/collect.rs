@@ -272,6 +272,11 @@ fn afil_fine_tunes_a_learned_base_and_evaluates_with_guidance() {
     assert_eq!(code, 0, "{stderr}");
     let rows: Vec<&str> = stdout.lines().skip(1).collect();
     assert!(rows.len() == 1 && rows[0].starts_with("sort_vegetables"), "{stdout}");
+    // A learned base only trains a residual on its own task's failures.
+    let lids = collect_into(&dir, "lids.json", "examples/organize_toolbox.rwd", "24");
+    let (code, _, stderr) = rwd(&["train", "examples/organize_toolbox.rwd", "--failures", &lids, "--base", &afil, "--iterations", "1"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is a base policy for `sort_vegetables`; the failure states are from `organize_toolbox`"), "{stderr}");
     // Guidance needs a failure head; a base without one is refused.
     let (code, _, stderr) = rwd(&["evaluate", "--task", "sort_vegetables", "--policy", &base, "--guidance", "5"]);
     assert_eq!(code, 2);

@@ -425,13 +425,24 @@ mod with_runtime {
         }
     }
 
-    fn load_base(path: &str) -> Result<Base, CliError> {
+    /// The base policy to train over; a learned one must have been trained
+    /// on the failure states' task (the policy observation has the same
+    /// width for every task, so nothing else would catch the mix-up).
+    fn load_base(path: &str, task: rwd_sim::Task) -> Result<Base, CliError> {
         match path {
             "none" => Ok(Base::None),
             "scripted" => Ok(Base::Scripted),
             _ => {
                 let bytes = std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{path}`: {e}")))?;
-                Ok(Base::Learned(checkpoint::from_bytes(&bytes, path).map_err(runtime)?.0))
+                let (net, header) = checkpoint::from_bytes(&bytes, path).map_err(runtime)?;
+                let expected = super::super::base::task_name(task);
+                if header.task != expected {
+                    return Err(CliError::Failed(format!(
+                        "`{path}` is a base policy for `{}`; the failure states are from `{expected}`",
+                        header.task
+                    )));
+                }
+                Ok(Base::Learned(net))
             }
         }
     }
@@ -602,7 +613,7 @@ mod with_runtime {
         }
         let compilation = super::super::commands::compile_file(path, args)?;
         let reward = reward_for(&compilation, &set, args.value("--reward"))?;
-        let base = load_base(base_path)?;
+        let base = load_base(base_path, set.config.task)?;
         let split = Split::of(set.failures.iter().map(|r| r.state.clone()).collect());
         let corrects = match args.value("--residual") {
             Some(text) => Residual::parse(text)?,

@@ -97,6 +97,12 @@ impl AfilConfig {
     pub fn selection_seed(&self) -> u64 {
         self.seed.wrapping_add(0xAF11_5E1E)
     }
+
+    /// Seeds of the rollouts, disjoint from small evaluation seeds (`rwd
+    /// evaluate` uses 1) and from `train-base`'s demonstrations.
+    pub fn rollout_seed(&self) -> u64 {
+        self.seed.wrapping_add(0xAF11_0000_0000)
+    }
 }
 
 /// What fine-tuning reports as it goes.
@@ -264,7 +270,7 @@ fn shuffled(n: i64, len: i64) -> Tensor {
 /// successful or the failed set by how its episode ended.
 fn roll_out(base: &PolicyNet, config: &AfilConfig) -> Result<(Demonstrations, Demonstrations, Outcomes), RuntimeError> {
     let n = config.rollouts;
-    let mut venv = VecEnv::new(config.task, n, config.seed);
+    let mut venv = VecEnv::new(config.task, n, config.rollout_seed());
     let mut inputs = BaseInputs::new(n);
     let mut rng = Rng::new(config.seed ^ 0xAF11_0000_0000_0001);
     let mut per_env: Vec<Demonstrations> = (0..n).map(|_| Demonstrations::new(INPUT_DIM, ACTION_DIM)).collect();

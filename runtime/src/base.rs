@@ -84,6 +84,13 @@ impl BaseConfig {
     pub fn selection_seed(&self) -> u64 {
         self.seed.wrapping_add(0x5E1E_C7ED)
     }
+
+    /// Seeds of the demonstration episodes. Not `seed` itself: `rwd
+    /// evaluate` judges on seed 1 by default, and with the same seed the
+    /// clone would be judged on the very scenes it was shown.
+    pub fn demonstration_seed(&self) -> u64 {
+        self.seed.wrapping_add(0xDE30_0000_0000)
+    }
 }
 
 /// What training reports as it goes.
@@ -128,7 +135,7 @@ pub fn train(config: &BaseConfig, mut on_progress: impl FnMut(&Progress)) -> Res
 /// a pair (input row, the controller's clean action).
 fn demonstrate(config: &BaseConfig, demos: &mut Demonstrations) -> Result<Outcomes, RuntimeError> {
     let n = config.episodes;
-    let mut venv = VecEnv::new(config.task, n, config.seed);
+    let mut venv = VecEnv::new(config.task, n, config.demonstration_seed());
     let mut expert = BasePolicy::new(&venv, config.noise);
     let mut inputs = BaseInputs::new(n);
     let mut labels = vec![0f32; n * ACTION_DIM];

@@ -191,3 +191,28 @@ fn a_base_that_never_succeeds_is_a_clear_error() {
     config.rollouts = 1;
     assert!(afil::train(&base, &config, |_| {}).is_err(), "one rollout cannot hold both kinds");
 }
+
+/// The episodes training sees (demonstrations, rollouts, selection) are
+/// not the ones `rwd evaluate` judges on by default (seed 1) or the tests
+/// judge on (seed 777): every seed in each set is distinct.
+#[test]
+fn training_episodes_are_not_the_evaluation_episodes() {
+    use rwd_sim::vec_env::env_seed;
+    use std::collections::HashSet;
+    let task = TaskConfig::new(Task::PickTrash);
+    let (base, afil) = (BaseConfig::new(task), AfilConfig::new(task));
+    let episodes = |seed: u64, n: usize| -> HashSet<u64> { (0..n).map(|i| env_seed(seed, i)).collect() };
+    let sets = [
+        ("demonstrations", episodes(base.demonstration_seed(), 10_000)),
+        ("base selection", episodes(base.selection_seed(), 10_000)),
+        ("rollouts", episodes(afil.rollout_seed(), 10_000)),
+        ("afil selection", episodes(afil.selection_seed(), 10_000)),
+        ("evaluate's default", episodes(1, 10_000)),
+        ("the tests' evaluation", episodes(777, 10_000)),
+    ];
+    for (i, (a, sa)) in sets.iter().enumerate() {
+        for (b, sb) in &sets[i + 1..] {
+            assert!(sa.is_disjoint(sb), "{a} and {b} share episodes");
+        }
+    }
+}

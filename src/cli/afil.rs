@@ -1,5 +1,7 @@
 //! `rwd train-afil`: failure-informed fine-tuning (AFIL) of a learned base
-//! policy; see `rwd_runtime::afil`. Needs libtorch, like `train-base`.
+//! policy; see `rwd_runtime::afil`. Needs libtorch, like `train-base`. Also
+//! the demo's last table: a base cloned from the scripted policy, then
+//! fine-tuned.
 
 use super::args::Args;
 use super::{CliError, CliResult};
@@ -7,6 +9,65 @@ use super::{CliError, CliResult};
 #[cfg(not(feature = "runtime"))]
 pub fn run(_args: &Args) -> CliResult {
     Err(CliError::Failed(format!("`train-afil` needs libtorch: {}", super::base::MISSING)))
+}
+
+/// Without the runtime there is no learned base in the demo.
+#[cfg(not(feature = "runtime"))]
+pub fn demo(_task: rwd_sim::Task) -> Result<Option<String>, CliError> {
+    Ok(None)
+}
+
+/// Episodes each policy of the demo's table is judged on (the seeds of
+/// `rwd evaluate`).
+#[cfg(feature = "runtime")]
+const DEMO_EPISODES: usize = 200;
+
+/// The demo's learned-base table for `task`, with `train-base`'s and
+/// `train-afil`'s default settings (about 15 s): the clone, then AFIL with
+/// and without guidance, each judged on the same held-out episodes.
+#[cfg(feature = "runtime")]
+pub fn demo(task: rwd_sim::Task) -> Result<Option<String>, CliError> {
+    use super::base::{runtime, task_name};
+    use rwd_runtime::afil::{self, AfilConfig};
+    use rwd_runtime::base::{self, BaseConfig};
+    use rwd_runtime::evaluate_learned;
+    use rwd_sim::TaskConfig;
+
+    let config = TaskConfig::new(task);
+    eprintln!("  learned base: cloning the scripted policy on `{}`", task_name(task));
+    let (mut net, _) = base::train(&BaseConfig::new(config), |_| {}).map_err(runtime)?;
+    let judge = |net: &rwd_runtime::PolicyNet| evaluate_learned(net, config, DEMO_EPISODES, 1).map_err(runtime);
+    let cloned = judge(&net)?;
+    eprintln!("  learned base: AFIL fine-tuning");
+    let afil_config = AfilConfig::new(config);
+    let (tuned, report) = afil::train(&net, &afil_config, |_| {}).map_err(runtime)?;
+    let guided = judge(&tuned)?;
+    net = tuned;
+    net.set_guidance(0.0).map_err(runtime)?;
+    let unguided = judge(&net)?;
+    let mut out = String::new();
+    let line = |out: &mut String, policy: &str, o: &rwd_sim::Outcomes| {
+        let failed: Vec<String> =
+            o.by_label.keys().filter(|l| l.as_str() != "success").map(|l| format!("{l} {:.0}%", 100.0 * o.rate(l))).collect();
+        out.push_str(&format!("{policy:<40} {:>7.1}%  {}\n", 100.0 * o.success_rate(), failed.join(", ")));
+    };
+    out.push_str(&format!(
+        "The learned base policy (libtorch) on `{}`: an MLP cloned from the scripted policy (`rwd train-base`), then\n",
+        task_name(task)
+    ));
+    out.push_str("fine-tuned by AFIL from its own perturbed rollouts (`rwd train-afil`): a success head and a failure head,\n");
+    out.push_str(&format!("acting steered away from failure; success over {DEMO_EPISODES} held-out episodes:\n\n"));
+    out.push_str(&format!("{:<40} {:>8}  {}\n{}\n", "policy", "success", "final states that failed", "-".repeat(80)));
+    line(&mut out, "clone of the scripted policy", &cloned);
+    line(&mut out, &format!("AFIL, guidance {}", afil_config.guidance), &guided);
+    line(&mut out, "AFIL, guidance 0 (the success head alone)", &unguided);
+    out.push_str(&format!(
+        "\nthe heads disagree by (1 - cos)/2 = {:.1e} on average; guidance {} moves actions by {:.1}%\n",
+        report.heads.disagreement,
+        afil_config.guidance,
+        100.0 * report.heads.guidance_shift
+    ));
+    Ok(Some(out))
 }
 
 /// `rwd train-afil --policy CKPT --out CKPT [--task T] [--rollouts N] [--epochs E]

@@ -42,9 +42,9 @@ pub struct AfilConfig {
     pub batch_size: usize,
     pub learning_rate: f64,
     /// The guidance scale the result acts with (and is scored with). The
-    /// trained heads disagree little ((1 - cos)/2 is about 1e-3 on the
-    /// rollout states), so 100 moves actions by a few percent of the
-    /// heads' distance; at 300 success fell on three of four tasks.
+    /// trained heads disagree little ((1 - cos)/2 is 6e-4 to 5e-3 on the
+    /// rollout states), so 100 moves actions by 1% to 10%; at 300 success
+    /// fell on three of four tasks (docs/cli.md#train-afil).
     pub guidance: f64,
     /// Score in closed loop every this many epochs and keep the best
     /// weights (0: keep the last epoch's).

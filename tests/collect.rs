@@ -182,6 +182,15 @@ fn demo_runs_every_example_and_the_simulator_table() {
             assert!(row.contains(reward), "{row}");
             assert_eq!(row.matches('%').count(), 4, "{row}");
         }
+        // And the learned base: the clone, then AFIL with and without guidance.
+        let learned = stdout.split("== the learned base policy").nth(1).expect("the learned-base table");
+        for policy in ["clone of the scripted policy", "AFIL, guidance 100", "AFIL, guidance 0"] {
+            let row = learned.lines().find(|l| l.starts_with(policy)).unwrap_or_else(|| panic!("no {policy}:\n{learned}"));
+            let success: f64 = row[42..].split_whitespace().next().and_then(|c| c.trim_end_matches('%').parse().ok()).expect("a rate");
+            assert!((0.0..=100.0).contains(&success), "{row}");
+        }
+    } else {
+        assert!(!stdout.contains("== the learned base policy"), "{stdout}");
     }
     // The model-free path: a reward synthesized from each shipped descriptor
     // compiles against the example's scene and reads the same states.

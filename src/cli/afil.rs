@@ -49,7 +49,7 @@ pub fn demo(task: rwd_sim::Task) -> Result<Option<String>, CliError> {
     let line = |out: &mut String, policy: &str, o: &rwd_sim::Outcomes| {
         let failed: Vec<String> =
             o.by_label.keys().filter(|l| l.as_str() != "success").map(|l| format!("{l} {:.0}%", 100.0 * o.rate(l))).collect();
-        out.push_str(&format!("{policy:<40} {:>7.1}%  {}\n", 100.0 * o.success_rate(), failed.join(", ")));
+        out.push_str(&format!("{policy:<42} {:>7.1}%  {}\n", 100.0 * o.success_rate(), failed.join(", ")));
     };
     out.push_str(&format!(
         "The learned base policy (libtorch) on `{}`: an MLP cloned from the scripted policy (`rwd train-base`), then\n",
@@ -57,7 +57,7 @@ pub fn demo(task: rwd_sim::Task) -> Result<Option<String>, CliError> {
     ));
     out.push_str("fine-tuned by AFIL from its own perturbed rollouts (`rwd train-afil`): a success head and a failure head,\n");
     out.push_str(&format!("acting steered away from failure; success over {DEMO_EPISODES} held-out episodes:\n\n"));
-    out.push_str(&format!("{:<40} {:>8}  {}\n{}\n", "policy", "success", "final states that failed", "-".repeat(80)));
+    out.push_str(&format!("{:<42} {:>8}  {}\n{}\n", "policy", "success", "final states that failed", "-".repeat(80)));
     line(&mut out, "clone of the scripted policy", &cloned);
     line(&mut out, &format!("AFIL, guidance {}", afil_config.guidance), &guided);
     line(&mut out, "AFIL, guidance 0 (the success head alone)", &unguided);

@@ -94,9 +94,9 @@ pub fn run(args: &Args) -> CliResult {
     println!("every step above ran in the interpreter and in JIT-compiled native code, with identical results");
     println!("\n== failures of the base policy in the embedded simulator, and the recovery rewards ==\n");
     super::demo_sim::print_table(&sim_rows, iterations);
-    // The toolbox: the clone inherits the unclosed-lid failure that the
-    // recovery reward above is written for.
-    if let Some(table) = super::afil::demo(rwd_sim::Task::OrganizeToolbox)? {
+    // Pick trash: the clone inherits the fallen-can failure, the one the
+    // recovery residual above does not fix.
+    if let Some(table) = super::afil::demo(rwd_sim::Task::PickTrash)? {
         println!("\n== the learned base policy: behaviour cloning, then failure-informed fine-tuning ==\n");
         print!("{table}");
     }

@@ -26,7 +26,7 @@ use tch::{Kind, Reduction, Tensor, nn};
 use crate::bc::{Demonstrations, Selection};
 use crate::error::RuntimeError;
 use crate::policy_net::{BestWeights, NetSpec, PolicyNet, batch_tensor, lock_rng};
-use crate::rollout::{BaseInputs, INPUT_DIM, evaluate_learned, sim};
+use crate::rollout::{INPUT_DIM, evaluate_learned, perturbed_rollout};
 
 /// How to fine-tune a base policy with its own failures.
 #[derive(Debug, Clone)]
@@ -271,22 +271,18 @@ fn shuffled(n: i64, len: i64) -> Tensor {
 fn roll_out(base: &PolicyNet, config: &AfilConfig) -> Result<(Demonstrations, Demonstrations, Outcomes), RuntimeError> {
     let n = config.rollouts;
     let mut venv = VecEnv::new(config.task, n, config.rollout_seed());
-    let mut inputs = BaseInputs::new(n);
     let mut rng = Rng::new(config.seed ^ 0xAF11_0000_0000_0001);
     let mut per_env: Vec<Demonstrations> = (0..n).map(|_| Demonstrations::new(INPUT_DIM, ACTION_DIM)).collect();
-    let mut executed = vec![0f32; n * ACTION_DIM];
-    for _ in 0..venv.horizon() {
-        let (actions, _features) = base.act(inputs.fill(&venv)?, n)?;
-        for (out, action) in executed.iter_mut().zip(&actions) {
-            let noisy = f64::from(*action) + config.perturbation * rng.normal();
-            *out = noisy.clamp(-1.0, 1.0) as f32;
-        }
-        for env in (0..n).filter(|&e| !venv.done(e)) {
-            per_env[env].push(inputs.row(env), &executed[env * ACTION_DIM..(env + 1) * ACTION_DIM])?;
-        }
-        venv.step(&executed).map_err(sim)?;
-        inputs.executed(&executed);
-    }
+    perturbed_rollout(
+        &mut venv,
+        config.perturbation,
+        &mut rng,
+        |rows, _, chosen| {
+            chosen.copy_from_slice(&base.act(rows, n)?.0);
+            Ok(())
+        },
+        |env, row, _, executed| per_env[env].push(row, executed),
+    )?;
     let outcomes = Outcomes::of(&venv);
     let mut success = Demonstrations::new(INPUT_DIM, ACTION_DIM);
     let mut failure = Demonstrations::new(INPUT_DIM, ACTION_DIM);

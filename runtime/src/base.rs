@@ -23,7 +23,7 @@ use rwd_sim::{ACTION_DIM, BasePolicy, Outcomes, PolicyNoise, TaskConfig, VecEnv}
 use crate::bc::{self, BcConfig, BcReport, Demonstrations, Selection};
 use crate::error::RuntimeError;
 use crate::policy_net::PolicyNet;
-use crate::rollout::{BaseInputs, INPUT_DIM, evaluate_learned, sim};
+use crate::rollout::{INPUT_DIM, evaluate_learned, perturbed_rollout, sim};
 
 /// How to train a base policy.
 #[derive(Debug, Clone)]
@@ -134,24 +134,15 @@ pub fn train(config: &BaseConfig, mut on_progress: impl FnMut(&Progress)) -> Res
 /// executed actions perturbed; every state before an episode ends becomes
 /// a pair (input row, the controller's clean action).
 fn demonstrate(config: &BaseConfig, demos: &mut Demonstrations) -> Result<Outcomes, RuntimeError> {
-    let n = config.episodes;
-    let mut venv = VecEnv::new(config.task, n, config.demonstration_seed());
+    let mut venv = VecEnv::new(config.task, config.episodes, config.demonstration_seed());
     let mut expert = BasePolicy::new(&venv, config.noise);
-    let mut inputs = BaseInputs::new(n);
-    let mut labels = vec![0f32; n * ACTION_DIM];
-    let mut executed = vec![0f32; n * ACTION_DIM];
     let mut rng = Rng::new(config.seed ^ 0xDA27_0000_0000_0001);
-    for _ in 0..venv.horizon() {
-        inputs.fill(&venv)?;
-        expert.act(&venv, &mut labels).map_err(sim)?;
-        for env in (0..n).filter(|&e| !venv.done(e)) {
-            demos.push(inputs.row(env), &labels[env * ACTION_DIM..(env + 1) * ACTION_DIM])?;
-        }
-        for (out, label) in executed.iter_mut().zip(&labels) {
-            *out = (f64::from(*label) + config.perturbation * rng.normal()) as f32;
-        }
-        venv.step(&executed).map_err(sim)?;
-        inputs.executed(&executed);
-    }
+    perturbed_rollout(
+        &mut venv,
+        config.perturbation,
+        &mut rng,
+        |_, venv, labels| expert.act(venv, labels).map_err(sim),
+        |_, row, label, _| demos.push(row, label),
+    )?;
     Ok(Outcomes::of(&venv))
 }

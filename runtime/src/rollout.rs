@@ -3,6 +3,7 @@
 //! simulator's labels of the final states.
 
 use rwd_sim::obs::CLOCK_SLOT;
+use rwd_sim::rng::Rng;
 use rwd_sim::{ACTION_DIM, BasePolicy, Outcomes, POLICY_OBS_DIM, PolicyNoise, TaskConfig, VecEnv};
 
 use crate::error::RuntimeError;
@@ -61,6 +62,39 @@ impl BaseInputs {
             *p = if a.is_nan() { 0.0 } else { a.clamp(-1.0, 1.0) };
         }
     }
+}
+
+/// Runs every episode of `venv` to the horizon with Gaussian noise of
+/// standard deviation `sigma` added to each action component `policy`
+/// chooses (then clipped to [-1, 1], as the simulator clips). Before each
+/// step, `record(env, input row, chosen action, executed action)` hears
+/// every environment whose episode has not ended. Demonstrations (labelled
+/// with the chosen action) and AFIL's rollouts (with the executed one) are
+/// both this loop.
+pub(crate) fn perturbed_rollout(
+    venv: &mut VecEnv,
+    sigma: f64,
+    rng: &mut Rng,
+    mut policy: impl FnMut(&[f32], &VecEnv, &mut [f32]) -> Result<(), RuntimeError>,
+    mut record: impl FnMut(usize, &[f32], &[f32], &[f32]) -> Result<(), RuntimeError>,
+) -> Result<(), RuntimeError> {
+    let n = venv.n_envs();
+    let mut inputs = BaseInputs::new(n);
+    let mut chosen = vec![0f32; n * ACTION_DIM];
+    let mut executed = vec![0f32; n * ACTION_DIM];
+    for _ in 0..venv.horizon() {
+        policy(inputs.fill(venv)?, venv, &mut chosen)?;
+        for (out, action) in executed.iter_mut().zip(&chosen) {
+            *out = (f64::from(*action) + sigma * rng.normal()).clamp(-1.0, 1.0) as f32;
+        }
+        for env in (0..n).filter(|&e| !venv.done(e)) {
+            let span = env * ACTION_DIM..(env + 1) * ACTION_DIM;
+            record(env, inputs.row(env), &chosen[span.clone()], &executed[span])?;
+        }
+        venv.step(&executed).map_err(sim)?;
+        inputs.executed(&executed);
+    }
+    Ok(())
 }
 
 pub(crate) fn sim(error: rwd_sim::SimError) -> RuntimeError {

@@ -27,7 +27,7 @@ const DEMO_EPISODES: usize = 200;
 /// and without guidance, each judged on the same held-out episodes.
 #[cfg(feature = "runtime")]
 pub fn demo(task: rwd_sim::Task) -> Result<Option<String>, CliError> {
-    use super::base::{runtime, task_name};
+    use super::base::{failed_states, runtime, task_name};
     use rwd_runtime::afil::{self, AfilConfig};
     use rwd_runtime::base::{self, BaseConfig};
     use rwd_runtime::evaluate_learned;
@@ -47,9 +47,7 @@ pub fn demo(task: rwd_sim::Task) -> Result<Option<String>, CliError> {
     let unguided = judge(&net)?;
     let mut out = String::new();
     let line = |out: &mut String, policy: &str, o: &rwd_sim::Outcomes| {
-        let failed: Vec<String> =
-            o.by_label.keys().filter(|l| l.as_str() != "success").map(|l| format!("{l} {:.0}%", 100.0 * o.rate(l))).collect();
-        out.push_str(&format!("{policy:<42} {:>7.1}%  {}\n", 100.0 * o.success_rate(), failed.join(", ")));
+        out.push_str(&format!("{policy:<42} {:>7.1}%  {}\n", 100.0 * o.success_rate(), failed_states(o)));
     };
     out.push_str(&format!(
         "The learned base policy (libtorch) on `{}`: an MLP cloned from the scripted policy (`rwd train-base`), then\n",

@@ -25,21 +25,27 @@ pub fn task_name(task: Task) -> &'static str {
     }
 }
 
-/// One row of the `evaluate` table.
-fn row(outcomes: &Outcomes, task: Task, policy: &str) -> String {
+/// The labels of the final states that failed, each with its share of the
+/// episodes: "fallen_can 28%, other 8%".
+pub fn failed_states(outcomes: &Outcomes) -> String {
     let failures: Vec<String> = outcomes
         .by_label
         .keys()
         .filter(|l| l.as_str() != "success")
         .map(|l| format!("{l} {:.0}%", 100.0 * outcomes.rate(l)))
         .collect();
+    failures.join(", ")
+}
+
+/// One row of the `evaluate` table.
+fn row(outcomes: &Outcomes, task: Task, policy: &str) -> String {
     format!(
         "{:<18} {:<12} {:>8} {:>8.1}%  {}",
         task_name(task),
         policy,
         outcomes.episodes,
         100.0 * outcomes.success_rate(),
-        failures.join(", ")
+        failed_states(outcomes)
     )
 }
 

@@ -33,7 +33,7 @@ pub fn run(_args: &Args) -> CliResult {
 
 #[cfg(feature = "runtime")]
 mod with_runtime {
-    use super::super::base::task_name;
+    use super::super::base::{load as load_checkpoint, task_name};
     use super::super::collect::{FailureSet, load};
     use super::super::files::{check_writable_dir, write_atomic_bytes};
     use super::super::sim_link::{RewardRunner, task_for};
@@ -433,9 +433,8 @@ mod with_runtime {
             "none" => Ok(Base::None),
             "scripted" => Ok(Base::Scripted),
             _ => {
-                let bytes = std::fs::read(path).map_err(|e| CliError::Failed(format!("cannot read `{path}`: {e}")))?;
-                let (net, header) = checkpoint::from_bytes(&bytes, path).map_err(runtime)?;
-                let expected = super::super::base::task_name(task);
+                let (net, header) = load_checkpoint(path)?;
+                let expected = task_name(task);
                 if header.task != expected {
                     return Err(CliError::Failed(format!(
                         "`{path}` is a base policy for `{}`; the failure states are from `{expected}`",

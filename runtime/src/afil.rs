@@ -25,7 +25,7 @@ use tch::{Kind, Reduction, Tensor, nn};
 
 use crate::bc::{Demonstrations, Selection};
 use crate::error::RuntimeError;
-use crate::policy_net::{BestWeights, NetSpec, PolicyNet, batch_tensor, lock_rng};
+use crate::policy_net::{BestWeights, NetSpec, PolicyNet, batch_tensor, check_guidance, disagreement, lock_rng};
 use crate::rollout::{INPUT_DIM, evaluate_learned, perturbed_rollout};
 
 /// How to fine-tune a base policy with its own failures.
@@ -83,9 +83,7 @@ impl AfilConfig {
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return bad("learning_rate", "must be a positive number");
         }
-        if !(self.guidance >= 0.0 && self.guidance.is_finite()) {
-            return bad("guidance", "must be a finite number >= 0");
-        }
+        check_guidance(self.guidance)?;
         if self.select_every > 0 && self.selection_episodes == 0 {
             return bad("selection_episodes", "must be at least 1 to select");
         }
@@ -144,8 +142,7 @@ pub fn head_gap(net: &PolicyNet, obs: &Tensor) -> Option<HeadGap> {
     tch::no_grad(|| {
         let success = net.forward(obs);
         let failure = net.forward_failure(obs)?;
-        let cos = Tensor::cosine_similarity(&success, &failure, 1, 1e-8);
-        let weight = (1.0 - &cos) / 2.0;
+        let weight = disagreement(&success, &failure);
         let norm = success.norm_scalaropt_dim(2, [1], false).clamp_min(1e-8);
         let distance = (&success - &failure).norm_scalaropt_dim(2, [1], false) / &norm;
         let shift = &distance * &weight * net.guidance();

@@ -160,9 +160,7 @@ impl PolicyNet {
     /// Sets the guidance scale (finite, at least 0); it only matters for a
     /// network with a failure head.
     pub fn set_guidance(&mut self, guidance: f64) -> Result<(), RuntimeError> {
-        if !(guidance >= 0.0 && guidance.is_finite()) {
-            return Err(RuntimeError::Config { field: "guidance", problem: format!("must be a finite number >= 0, got {guidance}") });
-        }
+        check_guidance(guidance)?;
         self.guidance = guidance;
         Ok(())
     }
@@ -177,8 +175,7 @@ impl PolicyNet {
         match &self.failure_head {
             Some(failure_head) if self.guidance > 0.0 => {
                 let failure = failure_head.forward(features);
-                let cos = Tensor::cosine_similarity(&success, &failure, 1, 1e-8).unsqueeze(1);
-                let weight = (1.0 - cos) * (self.guidance / 2.0);
+                let weight = disagreement(&success, &failure).unsqueeze(1) * self.guidance;
                 &success + weight * (&success - failure)
             }
             _ => success,
@@ -231,6 +228,22 @@ impl PolicyNet {
             }
         });
     }
+}
+
+/// A guidance scale a network can act with: finite and at least 0.
+pub fn check_guidance(guidance: f64) -> Result<(), RuntimeError> {
+    if guidance >= 0.0 && guidance.is_finite() {
+        Ok(())
+    } else {
+        Err(RuntimeError::Config { field: "guidance", problem: format!("must be a finite number >= 0, got {guidance}") })
+    }
+}
+
+/// AFIL's guidance weight per unit of scale, one per row of the two heads'
+/// actions: `(1 - cos(s, f)) / 2`, 0 where they point the same way, 1
+/// where they point opposite ways.
+pub fn disagreement(success: &Tensor, failure: &Tensor) -> Tensor {
+    (1.0 - Tensor::cosine_similarity(success, failure, 1, 1e-8)) / 2.0
 }
 
 /// The best-scored copy of a network's weights so far, for keeping the

@@ -5,6 +5,7 @@
 //! checks that against the interpreter before it times anything.
 
 use crate::builtins::geom::{Obb, contain, is_holding, quat_from_wxyz};
+use crate::builtins::tanh::tanh_f64 as tanh;
 use crate::ir::Program;
 use crate::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, RewardBatch};
 use nalgebra::Vector3;
@@ -72,12 +73,12 @@ fn pick_cube(p: &Program) -> Option<Baseline> {
             let t = &mut out.terms[e * 6..e * 6 + 6];
             let tcp_p = v3(row, tcp);
             let cube_p = v3(row, cube);
-            let reach = 1.0 - (5.0 * (tcp_p - cube_p).norm()).tanh();
+            let reach = 1.0 - tanh(5.0 * (tcp_p - cube_p).norm());
             let grasped = is_holding(&tcp_p, row[grasp] != 0.0, &obb(row, cube, rot, half));
             let to_goal = (cube_p - v3(row, goal)).norm();
-            let place = if grasped { 1.0 - (5.0 * to_goal).tanh() } else { 0.0 };
+            let place = if grasped { 1.0 - tanh(5.0 * to_goal) } else { 0.0 };
             let placed = to_goal <= 0.025;
-            let stat = if placed { 1.0 - (5.0 * row[speed].abs()).tanh() } else { 0.0 };
+            let stat = if placed { 1.0 - tanh(5.0 * row[speed].abs()) } else { 0.0 };
             let success = placed && row[speed_max] <= 0.2;
             let g = if grasped { 1.0 } else { 0.0 };
             let reward = if success { 5.0 } else { reach + g + place + stat };
@@ -119,7 +120,7 @@ fn close_lid(p: &Program) -> Option<Baseline> {
             let steps = [1, 1, 5, 3];
             let opening = row[g_open];
             let shapes = [
-                clamp01(1.0 - (5.0 * d).tanh()),
+                clamp01(1.0 - tanh(5.0 * d)),
                 clamp01((1.0 - opening).clamp(0.0, 1.0)),
                 clamp01(((joint - open_deg) / (0.0 - open_deg)).clamp(0.0, 1.0)),
                 clamp01(opening.clamp(0.0, 1.0)),

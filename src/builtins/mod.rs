@@ -9,6 +9,7 @@
 
 pub mod geom;
 pub mod reference;
+pub mod tanh;
 
 use crate::types::{Dim, Kind, Ty};
 pub use geom::NativeFn;
@@ -184,7 +185,7 @@ pub static BUILTINS: &[Builtin] = &[
         doc: "Square root of a non-negative value (NaN below 0, which flags the step); halves the dimension's exponents, which must be even.", example: "sqrt(2cm * 2cm)" },
     Builtin { name: "floor", sigs: &[sig(&[SAME], R::ScalarSame)], imp: Imp::Math1(Math1::Floor),
         doc: "Largest integer not above x (in SI units).", example: "floor(2.5)" },
-    math1("tanh", Math1::Tanh, "Hyperbolic tangent of the argument's SI magnitude (so `tanh(5 * d)` with d = 2cm is tanh(0.1)); result in (-1, 1).", "1 - tanh(5 * distance(gripper, cube))"),
+    math1("tanh", Math1::Tanh, "Hyperbolic tangent of the argument's SI magnitude (so `tanh(5 * d)` with d = 2cm is tanh(0.1)); result in [-1, 1] (exactly 1 from 22 on). rwd's own implementation, within 2 ulp of the exact value, so a reward computes the same bits in both back ends and on every machine, whatever its C library.", "1 - tanh(5 * distance(gripper, cube))"),
     math1("exp", Math1::Exp, "e to the argument's SI magnitude.", "exp(-distance(gripper, cube) / 10cm)"),
     math1("ln", Math1::Ln, "Natural logarithm of the SI magnitude (NaN at or below 0, which flags the step).", "ln(2)"),
     math1("sin", Math1::Sin, "Sine of an angle in radians (SI magnitude of any argument).", "sin(30deg)"),

@@ -306,7 +306,7 @@ pub fn math1(op: Math1, x: f64) -> f64 {
     match op {
         Math1::Abs => x.abs(),
         Math1::Sqrt => x.sqrt(),
-        Math1::Tanh => x.tanh(),
+        Math1::Tanh => crate::builtins::tanh::tanh_f64(x),
         Math1::Exp => x.exp(),
         Math1::Ln => x.ln(),
         Math1::Sin => x.sin(),

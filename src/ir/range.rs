@@ -72,7 +72,7 @@ fn unary(op: Math1, x: Interval) -> Interval {
             }
         }
         Math1::Sqrt => Interval::new(x.lo.max(0.0).sqrt(), x.hi.max(0.0).sqrt()),
-        Math1::Tanh => x.monotone(f64::tanh),
+        Math1::Tanh => x.monotone(crate::builtins::tanh::tanh_f64),
         Math1::Exp => x.monotone(f64::exp),
         Math1::Ln => Interval::new(if x.lo <= 0.0 { f64::NEG_INFINITY } else { x.lo.ln() }, x.hi.max(0.0).ln()),
         Math1::Floor => x.monotone(f64::floor),

@@ -5,6 +5,8 @@
 //! Generated function: `extern "C" fn(args: *const BatchArgs)`; see
 //! [`super::BatchArgs`] for the fields and their layout.
 
+mod inline_math;
+
 use super::host;
 use super::sink;
 use crate::builtins::{Math1, Math2};
@@ -451,6 +453,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         match op {
             Math1::Abs => self.b.ins().fabs(x),
             Math1::Sqrt => self.b.ins().sqrt(x),
+            Math1::Tanh => crate::builtins::tanh::tanh(self, x),
             other => match host::unary_address(other) {
                 Some(addr) => {
                     self.symbols.push((addr, format!("rwd_{}", format!("{other:?}").to_lowercase())));

@@ -3,7 +3,8 @@
 //!
 //! Every one is `extern "C"` and calls the very Rust function the
 //! interpreter calls, which is what makes JIT results bit-identical to the
-//! interpreter's, transcendentals included.
+//! interpreter's, transcendentals included. `tanh`, the one dense rewards
+//! use most, is not here: the generated code computes it inline.
 
 use crate::builtins::{Math1, Math2, NativeFn};
 use crate::interp::math1;
@@ -15,7 +16,6 @@ macro_rules! unary_host {
 }
 
 unary_host! {
-    rwd_tanh => Math1::Tanh,
     rwd_exp => Math1::Exp,
     rwd_ln => Math1::Ln,
     rwd_sin => Math1::Sin,
@@ -36,11 +36,12 @@ extern "C" fn rwd_pow(x: f64, y: f64) -> f64 {
 }
 
 /// The address of the host function for a one-argument math op, or `None`
-/// for ops Cranelift has instructions for (abs, sqrt).
+/// for ops the generated code computes inline: abs and sqrt (Cranelift has
+/// instructions for them) and tanh (`builtins::tanh`, emitted instruction
+/// for instruction by `codegen::inline_math`).
 pub fn unary_address(op: Math1) -> Option<usize> {
     let f: extern "C" fn(f64) -> f64 = match op {
-        Math1::Abs | Math1::Sqrt => return None,
-        Math1::Tanh => rwd_tanh,
+        Math1::Abs | Math1::Sqrt | Math1::Tanh => return None,
         Math1::Exp => rwd_exp,
         Math1::Ln => rwd_ln,
         Math1::Sin => rwd_sin,

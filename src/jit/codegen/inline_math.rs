@@ -1,0 +1,45 @@
+//! [`FloatOps`] as Cranelift instructions, so the generated code computes
+//! rwd's `tanh` inline with the very operations the interpreter performs
+//! (see `builtins::tanh`): no call, no clobbered registers, same bits.
+
+use super::Translator;
+use crate::builtins::tanh::{FloatOps, ROUNDER};
+use cranelift::prelude::*;
+
+impl FloatOps for Translator<'_, '_> {
+    type F = Value;
+    type M = Value;
+    fn constant(&mut self, x: f64) -> Value {
+        self.f64c(x)
+    }
+    fn add(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fadd(a, b)
+    }
+    fn sub(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fsub(a, b)
+    }
+    fn mul(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fmul(a, b)
+    }
+    fn div(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fdiv(a, b)
+    }
+    fn abs(&mut self, a: Value) -> Value {
+        self.b.ins().fabs(a)
+    }
+    fn pow2_from_rounded(&mut self, k_plus_rounder: Value) -> Value {
+        let bits = self.b.ins().bitcast(types::I64, MemFlagsData::new(), k_plus_rounder);
+        let biased = self.b.ins().iadd_imm_s(bits, 1023i64.wrapping_sub(ROUNDER.to_bits() as i64));
+        let exponent = self.b.ins().ishl_imm_u(biased, 52);
+        self.b.ins().bitcast(types::F64, MemFlagsData::new(), exponent)
+    }
+    fn copysign(&mut self, mag: Value, sign: Value) -> Value {
+        self.b.ins().fcopysign(mag, sign)
+    }
+    fn ge(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, a, b)
+    }
+    fn select(&mut self, m: Value, if_true: Value, if_false: Value) -> Value {
+        self.b.ins().select(m, if_true, if_false)
+    }
+}

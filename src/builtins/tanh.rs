@@ -19,8 +19,9 @@
 //! script next to it). `tanh(±0) = ±0`, `tanh(±inf) = ±1`, NaN gives NaN,
 //! and the result never leaves [-1, 1].
 //!
-//! The algorithm: `tanh(a) = e / (e + 2)` with `e = expm1(2a)` for
-//! `a = |x|` below 22 (above it `tanh` rounds to 1), the sign copied back.
+//! The algorithm, on `a = |x|` with the sign copied back: with
+//! `e = expm1(2a)`, `tanh(a) = e / (e + 2)` below 1 and `1 - 2 / (e + 2)`
+//! from 1 to 22 (fdlibm's split); from 22 on `tanh` rounds to 1.
 //! `expm1(y)` reduces `y = k ln2 + r` with `|r| <= ln2 / 2` (Cody and
 //! Waite's two-part ln2, so `k ln2_hi` is exact), takes `expm1(r)` from its
 //! Taylor series to degree 13 (truncation below 2^-55 relative there), and

@@ -8,8 +8,10 @@
 //!
 //! Agreement with the interpreter is exact, bit for bit: arithmetic and
 //! comparisons are IEEE operations with the same semantics (`fmin`/`fmax`
-//! are IEEE 754-2019 in both), and transcendentals call the same Rust
-//! functions through `extern "C"` host symbols (see `host.rs`).
+//! are IEEE 754-2019 in both), `tanh` is emitted inline as the very
+//! operations the interpreter's `tanh` performs (`builtins::tanh`,
+//! `codegen/inline_math.rs`), and the other transcendentals call the same
+//! Rust functions through `extern "C"` host symbols (see `host.rs`).
 
 mod codegen;
 mod sink;

@@ -458,3 +458,75 @@ fn inline_tanh_is_the_interpreters_tanh_bit_for_bit() {
         }
     }
 }
+
+/// The optimised tier runs two environments per step (f64x2 lanes) for
+/// programs without native calls, handing a pair with anything non-finite
+/// and an odd batch's last environment to the scalar function. Every batch
+/// size from 1 to 9 (odd tails, a lone pair, a lone environment) agrees
+/// with the interpreter over an episode, NaN steps included.
+#[test]
+fn two_lane_code_agrees_at_every_batch_size() {
+    for (file, name) in [("pick_cube.rwd", "pick_cube"), ("organize_toolbox.rwd", "close_lid")] {
+        let p = example(file, name);
+        let jit = JitProgram::compile_tier(&p, Tier::Optimized).expect("compiles");
+        assert!(jit.runs_two_lanes(), "{name} has no native call: its optimised code is two-lane");
+        for n in 1..=9 {
+            assert_episode_agrees(&jit, &p, n, 30, 40 + n as u64, |_, _| {});
+        }
+    }
+    let toolbox = example("organize_toolbox.rwd", "toolbox_state");
+    let jit = JitProgram::compile_tier(&toolbox, Tier::Optimized).expect("compiles");
+    assert!(!jit.runs_two_lanes(), "a check with a native call (contain) keeps the scalar code");
+    assert!(!JitProgram::compile_tier(&p_of("pick_cube.rwd"), Tier::Fast).expect("compiles").runs_two_lanes(), "the fast tier is scalar");
+}
+
+fn p_of(file: &str) -> Program {
+    let src = std::fs::read_to_string(format!("{}/examples/{file}", env!("CARGO_MANIFEST_DIR"))).expect("example");
+    compile_ok(&src).programs.remove(0)
+}
+
+/// A pair where one environment's reward is NaN (a finite observation, a
+/// non-finite result) and its neighbour's does not: the
+/// first is flagged invalid with the documented zero result and unchanged
+/// stage state, the second is computed as usual, in either lane.
+#[test]
+fn a_non_finite_result_in_one_lane_leaves_the_other_lane_alone() {
+    let src = "scene s { props { x: scalar  y: scalar } }\n\
+               reward r on s {\n\
+                 stage near { shape 1 - tanh(abs(y))  done x > 0.5 }\n\
+                 stage far { shape clamp(y, 0, 1)  done x > 2 }\n\
+                 term blow = clamp(1e300 * x * 1e300 * y, 0, 1) when x > 1.2\n\
+               }";
+    let c = compile_ok(src);
+    let p = &c.programs[0];
+    let jit = JitProgram::compile_tier(p, Tier::Optimized).expect("compiles");
+    assert!(jit.runs_two_lanes());
+    let terms = jit.term_count();
+    for bad in 0..2 {
+        // Step 0 moves both environments to stage `far`; on step 1 the
+        // `bad` one's term is infinity times zero (NaN; clamp keeps it)
+        // while the other's is not computed at all.
+        let steps: [[f64; 4]; 2] = if bad == 0 { [[1.0, 0.1, 1.0, 0.1], [1.5, 0.0, 0.2, 0.3]] } else { [[1.0, 0.1, 1.0, 0.1], [0.2, 0.3, 1.5, 0.0]] };
+        let mut state = BatchState::new(2);
+        let mut istates = vec![StageState::default(); 2];
+        let mut interp = Interpreter::new(p);
+        for (step, obs) in steps.iter().enumerate() {
+            let mut out = RewardBatch::new(2, terms);
+            jit.eval_reward(obs, &mut state, &mut out).expect("shapes are right");
+            for e in 0..2 {
+                let r = interp.step(&mut istates[e], &obs[e * 2..e * 2 + 2]).expect("valid width");
+                let valid = out.flags[e] & FLAG_VALID != 0;
+                assert_eq!(valid, r.valid, "bad lane {bad}, step {step}, env {e}: valid");
+                if step == 1 {
+                    assert_eq!(valid, e != bad, "bad lane {bad}: only env {bad} is NaN");
+                }
+                assert_eq!(state.stage[e], istates[e].stage, "bad lane {bad}, step {step}, env {e}: stage");
+                assert!(same(out.reward[e], r.reward), "bad lane {bad}, step {step}, env {e}: reward {} vs {}", out.reward[e], r.reward);
+                for t in 0..terms {
+                    assert!(same(out.terms[e * terms + t], r.terms[t]), "bad lane {bad}, step {step}, env {e}: term {t}");
+                }
+            }
+        }
+        assert_eq!(state.stage, vec![1, 1], "the NaN environment kept its stage");
+    }
+}

@@ -6,6 +6,8 @@
 //! [`super::BatchArgs`] for the fields and their layout.
 
 mod inline_math;
+pub mod lanes;
+mod stages;
 
 use super::host;
 use super::sink;
@@ -403,15 +405,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 }
                 Inst::Compare(c, x, y) => {
                     let (x, y) = (self.v(*x), self.v(*y));
-                    let cc = match c {
-                        Cmp::Lt => FloatCC::LessThan,
-                        Cmp::Le => FloatCC::LessThanOrEqual,
-                        Cmp::Gt => FloatCC::GreaterThan,
-                        Cmp::Ge => FloatCC::GreaterThanOrEqual,
-                        Cmp::Eq => FloatCC::Equal,
-                        Cmp::Ne => FloatCC::NotEqual,
-                    };
-                    let c = self.b.ins().fcmp(cc, x, y);
+                    let c = self.b.ins().fcmp(float_cc(*c), x, y);
                     self.define_bool(d, c);
                     continue;
                 }
@@ -605,111 +599,19 @@ impl<'a, 'b> Translator<'a, 'b> {
         let stage0 = self.b.ins().load(types::I32, self.flags, stage_at, 0);
         let count0 = self.b.ins().load(types::I32, self.flags, count_at, 0);
 
-        // Bonuses paid (or taken back) this step, per stage, from +0.0.
-        let stage_var = self.b.declare_var(types::I32);
-        let count_var = self.b.declare_var(types::I32);
-        let bonus_vars: Vec<Option<Variable>> = spec
-            .stages
-            .iter()
-            .map(|s| {
-                s.bonus.map(|_| {
-                    let var = self.b.declare_var(types::F64);
-                    let z = self.f64c(0.0);
-                    self.b.def_var(var, z);
-                    var
-                })
-            })
-            .collect();
+        let zero = self.f64c(0.0);
+        let input = stages::StageInputs {
+            stage0,
+            count0,
+            gates: spec.stages.iter().map(|st| self.cond(st.gate)).collect(),
+            holds: spec.stages.iter().map(|st| st.hold.map(|(h, _)| self.cond(h))).collect(),
+            bonuses: spec.stages.iter().map(|st| st.bonus.map(|b| self.v(b))).collect(),
+            zero,
+        };
+        let machine = stages::emit(&mut self.b, &spec, &input);
+        let (stage, count, regressed) = (machine.stage, machine.count, machine.regressed);
 
-        // 1. Hold: the current stage's hold condition failing sends it back
-        // and takes back the bonuses of the stages in between (branch-free:
-        // at most one stage matches).
-        let mut stage = stage0;
-        let mut count = count0;
-        let mut regressed = self.b.ins().iconst(types::I8, 0);
-        for (s, st) in spec.stages.iter().enumerate() {
-            if let Some((hold, target)) = st.hold {
-                let here = self.b.ins().icmp_imm_u(IntCC::Equal, stage0, s as i64);
-                let held = self.cond(hold);
-                let lost = self.b.ins().bnot(held);
-                let lost = self.b.ins().band(here, lost);
-                for j in target as usize..s {
-                    if let (Some(var), Some(b)) = (bonus_vars[j], spec.stages[j].bonus) {
-                        let bv = self.v(b);
-                        let zero = self.f64c(0.0);
-                        let taken = self.b.ins().select(lost, bv, zero);
-                        let cur = self.b.use_var(var);
-                        let next = self.b.ins().fsub(cur, taken);
-                        self.b.def_var(var, next);
-                    }
-                }
-                let t = self.b.ins().iconst(types::I32, i64::from(target));
-                let z = self.b.ins().iconst(types::I32, 0);
-                stage = self.b.ins().select(lost, t, stage);
-                count = self.b.ins().select(lost, z, count);
-                regressed = self.b.ins().bor(regressed, lost);
-            }
-        }
-
-        // 2. Cascade: advance while the current stage's gate holds long enough.
-        self.b.def_var(stage_var, stage);
-        self.b.def_var(count_var, count);
-        let head = self.b.create_block();
-        let after = self.b.create_block();
-        self.b.ins().jump(head, &[]);
-        self.b.switch_to_block(head);
-        if k > 0 {
-            let st = self.b.use_var(stage_var);
-            let stage_blocks: Vec<Block> = (0..k).map(|_| self.b.create_block()).collect();
-            let default = self.b.func.dfg.block_call(after, &[]);
-            let table: Vec<_> = stage_blocks.iter().map(|blk| self.b.func.dfg.block_call(*blk, &[])).collect();
-            let jt = self.b.create_jump_table(JumpTableData::new(default, &table));
-            self.b.ins().br_table(st, jt);
-            for (s, st_spec) in spec.stages.iter().enumerate() {
-                self.b.switch_to_block(stage_blocks[s]);
-                let open = self.cond(st_spec.gate);
-                let pass = self.b.create_block();
-                let fail = self.b.create_block();
-                self.b.ins().brif(open, pass, &[], fail, &[]);
-
-                self.b.switch_to_block(fail);
-                let z = self.b.ins().iconst(types::I32, 0);
-                self.b.def_var(count_var, z);
-                self.b.ins().jump(after, &[]);
-
-                self.b.switch_to_block(pass);
-                let c = self.b.use_var(count_var);
-                let c1 = self.b.ins().iadd_imm_u(c, 1);
-                let advance = self.b.create_block();
-                let wait = self.b.create_block();
-                let enough = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, c1, i64::from(st_spec.steps));
-                self.b.ins().brif(enough, advance, &[], wait, &[]);
-
-                self.b.switch_to_block(wait);
-                self.b.def_var(count_var, c1);
-                self.b.ins().jump(after, &[]);
-
-                self.b.switch_to_block(advance);
-                if let (Some(var), Some(bonus)) = (bonus_vars[s], st_spec.bonus) {
-                    let v = self.v(bonus);
-                    let cur = self.b.use_var(var);
-                    let paid = self.b.ins().fadd(cur, v);
-                    self.b.def_var(var, paid);
-                }
-                let s1 = self.b.ins().iconst(types::I32, s as i64 + 1);
-                let z = self.b.ins().iconst(types::I32, 0);
-                self.b.def_var(stage_var, s1);
-                self.b.def_var(count_var, z);
-                self.b.ins().jump(head, &[]);
-            }
-        } else {
-            self.b.ins().jump(after, &[]);
-        }
-
-        // 3. Post block, shaping, terms, reward.
-        self.b.switch_to_block(after);
-        let stage = self.b.use_var(stage_var);
-        let count = self.b.use_var(count_var);
+        // Post block, shaping, terms, reward.
         let program = self.program;
         self.translate_post(&program.post, stage);
         let mut shape = self.f64c(0.0);
@@ -719,10 +621,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             shape = self.b.ins().select(here, v, shape);
         }
         let mut terms = vec![self.b.ins().fcvt_from_uint(types::F64, stage), shape];
-        for var in bonus_vars.iter().flatten() {
-            let v = self.b.use_var(*var);
-            terms.push(v);
-        }
+        terms.extend(machine.paid.iter().flatten());
         for t in &spec.terms {
             terms.push(self.v(t.value));
         }
@@ -803,6 +702,17 @@ impl<'a, 'b> Translator<'a, 'b> {
         let (zero, one) = (self.f64c(0.0), self.f64c(1.0));
         let m = self.b.ins().fmin(x, one);
         self.b.ins().fmax(m, zero)
+    }
+}
+
+fn float_cc(c: Cmp) -> FloatCC {
+    match c {
+        Cmp::Lt => FloatCC::LessThan,
+        Cmp::Le => FloatCC::LessThanOrEqual,
+        Cmp::Gt => FloatCC::GreaterThan,
+        Cmp::Ge => FloatCC::GreaterThanOrEqual,
+        Cmp::Eq => FloatCC::Equal,
+        Cmp::Ne => FloatCC::NotEqual,
     }
 }
 

@@ -111,11 +111,21 @@ impl RewardBatch {
     }
 }
 
-/// One generated function: the module that owns its code memory, and the
-/// function's entry point in it. The memory is freed on drop.
+/// One program's generated code: the module that owns its code memory,
+/// and the entry points in it. The memory is freed on drop.
 struct Code {
     module: Option<JITModule>,
+    /// The function for whole batches (the two-lane one where there is one).
     entry: EntryFn,
+    /// The scalar function, for a single environment: the two-lane
+    /// function would only call it, one call deeper.
+    single: EntryFn,
+}
+
+impl Code {
+    fn for_batch(&self, n: usize) -> EntryFn {
+        if n < 2 { self.single } else { self.entry }
+    }
 }
 
 impl Drop for Code {
@@ -232,7 +242,9 @@ fn build_isa(regalloc: Regalloc) -> Result<cranelift::codegen::isa::OwnedTargetI
         .map_err(|e| JitError::Host(e.to_string()))
 }
 
-/// Compiles `program` to native code in a module of its own.
+/// Compiles `program` to native code in a module of its own: the scalar
+/// function, and at the optimised tier the two-lane function calling it
+/// (`codegen/lanes.rs`) if the program has one; the entry is the latter.
 fn generate(program: &Program, regalloc: Regalloc) -> Result<Code, JitError> {
     let isa = target_isa(regalloc)?;
     let mut module = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
@@ -243,22 +255,49 @@ fn generate(program: &Program, regalloc: Regalloc) -> Result<Code, JitError> {
         static SCRATCH: std::cell::RefCell<Option<cranelift::codegen::Context>> = const { std::cell::RefCell::new(None) };
     }
     let mut ctx = SCRATCH.with(|s| s.borrow_mut().take()).unwrap_or_else(|| module.make_context());
-    module.clear_context(&mut ctx);
-    translate(program, &mut ctx.func, module.isa());
-    let defined = module
-        .declare_function(&format!("rwd_{}", program.name), Linkage::Export, &ctx.func.signature)
-        .map_err(|e| JitError::Codegen(e.to_string()))
-        .and_then(|id| module.define_function(id, &mut ctx).map(|()| id).map_err(|e| JitError::Codegen(format!("{e:?}"))));
+    let defined = define_functions(&mut module, &mut ctx, program, two_lanes(program, regalloc));
     module.clear_context(&mut ctx);
     SCRATCH.with(|s| *s.borrow_mut() = Some(ctx));
-    let id = defined?;
+    let (entry, single) = defined?;
     module.finalize_definitions().map_err(|e| JitError::Codegen(e.to_string()))?;
-    let code = module.get_finalized_function(id);
-    // SAFETY: the function was just defined with the signature
+    // SAFETY: both functions were just defined with the signature
     // `fn(*const BatchArgs)` in the target's default calling convention,
     // which is `extern "C"` on every platform Cranelift supports here.
-    let entry = unsafe { std::mem::transmute::<*const u8, EntryFn>(code) };
-    Ok(Code { module: Some(module), entry })
+    let [entry, single] = [entry, single].map(|id| unsafe { std::mem::transmute::<*const u8, EntryFn>(module.get_finalized_function(id)) });
+    Ok(Code { module: Some(module), entry, single })
+}
+
+/// Whether code compiled with `regalloc` is the two-lane function: the
+/// optimised tier's, for programs without native calls. The fast tier keeps
+/// to the scalar function, half the code to compile.
+fn two_lanes(program: &Program, regalloc: Regalloc) -> bool {
+    regalloc == Regalloc::Backtracking && codegen::lanes::vectorizable(program)
+}
+
+/// Defines the scalar function and, if asked, the two-lane one; returns the
+/// ids of the batch entry point and of the scalar function.
+fn define_functions(
+    module: &mut JITModule,
+    ctx: &mut cranelift::codegen::Context,
+    program: &Program,
+    lanes: bool,
+) -> Result<(cranelift_module::FuncId, cranelift_module::FuncId), JitError> {
+    let codegen_error = |e: cranelift_module::ModuleError| JitError::Codegen(format!("{e:?}"));
+    module.clear_context(ctx);
+    translate(program, &mut ctx.func, module.isa());
+    let linkage = if lanes { Linkage::Local } else { Linkage::Export };
+    let scalar = module.declare_function(&format!("rwd_{}", program.name), linkage, &ctx.func.signature).map_err(codegen_error)?;
+    module.define_function(scalar, ctx).map_err(codegen_error)?;
+    if !lanes {
+        return Ok((scalar, scalar));
+    }
+    module.clear_context(ctx);
+    set_signature(&mut ctx.func, module.isa());
+    let callee = module.declare_func_in_func(scalar, &mut ctx.func);
+    translate_lanes(program, &mut ctx.func, module.isa(), callee);
+    let pairs = module.declare_function(&format!("rwd_{}_x2", program.name), Linkage::Export, &ctx.func.signature).map_err(codegen_error)?;
+    module.define_function(pairs, ctx).map_err(codegen_error)?;
+    Ok((pairs, scalar))
 }
 
 /// Replaces host addresses in printed CLIF by their names (`%rwd_tanh`), so
@@ -280,15 +319,34 @@ fn symbolize(clif: &str, symbols: &[(usize, String)]) -> String {
     out
 }
 
+/// `fn(*const BatchArgs)` in the target's default calling convention.
+fn set_signature(func: &mut cranelift::codegen::ir::Function, isa: &dyn cranelift::codegen::isa::TargetIsa) {
+    func.signature = Signature::new(isa.default_call_conv());
+    func.signature.params.push(AbiParam::new(isa.pointer_type()));
+}
+
 /// Emits `program` as CLIF into `func` (signature included) and returns
 /// the host symbols it calls, by address.
 fn translate(program: &Program, func: &mut cranelift::codegen::ir::Function, isa: &dyn cranelift::codegen::isa::TargetIsa) -> Vec<(usize, String)> {
-    let ptr = isa.pointer_type();
-    func.signature = Signature::new(isa.default_call_conv());
-    func.signature.params.push(AbiParam::new(ptr));
+    set_signature(func, isa);
     let mut fbc = FunctionBuilderContext::new();
     let builder = FunctionBuilder::new(func, &mut fbc);
-    let (builder, symbols) = codegen::Translator::new(builder, program, ptr).translate();
+    let (builder, symbols) = codegen::Translator::new(builder, program, isa.pointer_type()).translate();
+    builder.finalize(isa.frontend_config());
+    symbols
+}
+
+/// Emits the two-lane function into `func`, whose signature is set and
+/// which imports the scalar function as `scalar`.
+fn translate_lanes(
+    program: &Program,
+    func: &mut cranelift::codegen::ir::Function,
+    isa: &dyn cranelift::codegen::isa::TargetIsa,
+    scalar: cranelift::codegen::ir::FuncRef,
+) -> Vec<(usize, String)> {
+    let mut fbc = FunctionBuilderContext::new();
+    let builder = FunctionBuilder::new(func, &mut fbc);
+    let (builder, symbols) = codegen::lanes::LaneTranslator::new(builder, program, isa.pointer_type(), scalar).translate();
     builder.finalize(isa.frontend_config());
     symbols
 }
@@ -349,16 +407,25 @@ impl JitProgram {
         self.first_optimized || self.optimized.get().is_some()
     }
 
+    /// Whether batches of two or more environments run the two-lane
+    /// function (`codegen/lanes.rs`): optimised code of a program without
+    /// native calls.
+    pub fn runs_two_lanes(&self) -> bool {
+        self.is_optimized() && codegen::lanes::vectorizable(&self.source)
+    }
+
     /// The entry point for a call over `n` environments: the optimised code
     /// if there is some; otherwise the first code, after compiling the
     /// optimised code if this call makes an adaptive program hot. Exactly
     /// one call compiles it; calls on other threads meanwhile keep running
-    /// the first code, which computes the same bits (both tiers translate
-    /// the same CLIF; only register allocation differs).
+    /// the first code, which computes the same bits (the tiers translate
+    /// the same scalar CLIF and differ in register allocation, and the
+    /// optimised tier's two-lane function computes each lane as the scalar
+    /// function does).
     fn entry(&self, n: usize) -> EntryFn {
         use std::sync::atomic::Ordering;
         if let Some(code) = self.optimized.get() {
-            return code.entry;
+            return code.for_batch(n);
         }
         if self.adaptive {
             let before = self.env_steps.fetch_add(n as u64, Ordering::Relaxed);
@@ -367,13 +434,13 @@ impl JitProgram {
                 // fail short of a Cranelift bug; if it did, the program
                 // keeps running its (correct) first code.
                 if let Ok(code) = generate(&self.source, Regalloc::Backtracking) {
-                    let entry = code.entry;
+                    let entry = code.for_batch(n);
                     let _ = self.optimized.set(code);
                     return entry;
                 }
             }
         }
-        self.first.entry
+        self.first.for_batch(n)
     }
 
     /// The Cranelift IR of the generated function as the code generator
@@ -385,7 +452,21 @@ impl JitProgram {
             let isa = target_isa(Regalloc::Backtracking)?;
             let mut func = cranelift::codegen::ir::Function::new();
             let symbols = translate(&self.source, &mut func, &*isa);
-            Ok(symbolize(&func.display().to_string(), &symbols))
+            let mut text = symbolize(&func.display().to_string(), &symbols);
+            if two_lanes(&self.source, Regalloc::Backtracking) {
+                // The scalar function's name, for the two-lane one's calls.
+                let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names()));
+                let scalar = module
+                    .declare_function(&format!("rwd_{}", self.source.name), Linkage::Local, &func.signature)
+                    .map_err(|e| JitError::Codegen(e.to_string()))?;
+                let mut pairs = cranelift::codegen::ir::Function::new();
+                set_signature(&mut pairs, &*isa);
+                let callee = module.declare_func_in_func(scalar, &mut pairs);
+                let symbols = translate_lanes(&self.source, &mut pairs, &*isa, callee);
+                text.push_str("\n; the optimised tier's entry: two environments per step, the scalar function above for the rest\n");
+                text.push_str(&symbolize(&pairs.display().to_string(), &symbols));
+            }
+            Ok(text)
         });
         match text {
             Ok(t) => t,

@@ -1,0 +1,683 @@
+//! The two-lane function: environments two at a time, every f64 of the IR
+//! an f64x2 holding the same value for two neighbouring environments, every
+//! boolean an i64x2 lane mask. The optimised tier's code for programs
+//! without native calls.
+//!
+//! Each lane computes exactly what the scalar function computes for its
+//! environment: the same IEEE operations in the same order (Cranelift's
+//! f64x2 `fadd`, `fdiv`, `sqrt`, `fmin`, ... are the scalar operations per
+//! lane), `tanh` the same generic code (`inline_math.rs`), other
+//! transcendentals the same host functions called once per lane. Control
+//! flow that differs per environment is not vectorised:
+//!
+//! - A gated term's cone runs when either lane's gate holds; each lane then
+//!   keeps its own value by a lane select, as the scalar select would.
+//! - The stage machine (hold, gate cascade) runs per lane, as scalar code
+//!   over the lanes' extracted conditions (`stages.rs`).
+//! - A pair with anything non-finite (an observation slot, the reward, a
+//!   term) is handed whole to the scalar function, which writes the
+//!   documented invalid result for that environment and the ordinary one
+//!   for its neighbour. Nothing is stored before that decision, so the
+//!   scalar function starts from the same state.
+//! - An odd batch's last environment goes to the scalar function too.
+//!
+//! So the two functions agree bit for bit by construction; tests/jit.rs
+//! holds both to the interpreter.
+
+use super::super::host;
+use super::super::sink;
+use super::{FLAG_VALID, field, float_cc, numeric_uses, set, stages};
+use crate::builtins::{Math1, Math2};
+use crate::ir::{Bin, Inst, Program, Stmt};
+use cranelift::codegen::ir::{ConstantData, FuncRef, StackSlot};
+use cranelift::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
+
+/// Whether `program` gets a two-lane function: every statement is
+/// arithmetic, a comparison, a select or a math function. A native call
+/// (`contain`, `check_collision`, ...) takes its arguments through memory,
+/// one environment at a time, so programs with one keep the scalar code.
+pub fn vectorizable(program: &Program) -> bool {
+    !program.pre.iter().chain(&program.post).any(|s| matches!(s.inst, Inst::Call { .. }))
+}
+
+const LANES: u8 = 2;
+
+pub struct LaneTranslator<'a, 'b> {
+    pub(super) b: FunctionBuilder<'b>,
+    program: &'a Program,
+    ptr: Type,
+    /// The scalar function of the same program, in the same module.
+    scalar: FuncRef,
+    /// Where a sub-batch's argument block is built for `scalar`.
+    args_slot: Option<StackSlot>,
+    flags: MemFlagsData,
+    /// The f64x2 of each numeric IR value.
+    values: Vec<Option<Value>>,
+    /// The i64x2 lane mask of each boolean IR value.
+    masks: Vec<Option<Value>>,
+    numeric: Vec<bool>,
+    loads: Vec<Option<u32>>,
+    consts: HashMap<(Block, Type, u64), Value>,
+    slot_cache: HashMap<(Block, u32), Value>,
+    /// The pair's two observation rows.
+    rows: Option<(Value, Value)>,
+    /// Host addresses, for the printed CLIF (see `Translator::symbols`).
+    pub symbols: Vec<(usize, String)>,
+}
+
+/// The loop index (the pair's first environment) and the argument block.
+struct Pair {
+    i: Value,
+    args: Value,
+}
+
+impl<'a, 'b> LaneTranslator<'a, 'b> {
+    pub fn new(b: FunctionBuilder<'b>, program: &'a Program, ptr: Type, scalar: FuncRef) -> LaneTranslator<'a, 'b> {
+        LaneTranslator {
+            b,
+            program,
+            ptr,
+            scalar,
+            args_slot: None,
+            flags: MemFlagsData::trusted(),
+            values: vec![None; program.num_values as usize],
+            masks: vec![None; program.num_values as usize],
+            numeric: numeric_uses(program),
+            loads: vec![None; program.num_values as usize],
+            consts: HashMap::default(),
+            slot_cache: HashMap::default(),
+            rows: None,
+            symbols: Vec::new(),
+        }
+    }
+
+    /// Emits the whole function: pairs while two environments remain,
+    /// then the scalar function for an odd last one.
+    pub fn translate(mut self) -> (FunctionBuilder<'b>, Vec<(usize, String)>) {
+        let words = 10; // the fields of `BatchArgs`
+        let data = StackSlotData::new(StackSlotKind::ExplicitSlot, words * 8, 3);
+        self.args_slot = Some(self.b.create_sized_stack_slot(data));
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let args = self.b.block_params(entry)[0];
+        let i_var = self.b.declare_var(types::I64);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        self.b.def_var(i_var, zero);
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let fallback = self.b.create_block();
+        let next = self.b.create_block();
+        let tail = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+
+        self.b.switch_to_block(header);
+        let i = self.b.use_var(i_var);
+        let n = self.b.ins().load(types::I64, self.flags, args, field::N);
+        let i2 = self.b.ins().iadd_imm_u(i, 2);
+        let pair_left = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, i2, n);
+        self.b.ins().brif(pair_left, body, &[], tail, &[]);
+
+        self.b.switch_to_block(body);
+        let pair = Pair { i, args };
+        if self.program.reward.is_some() {
+            self.translate_reward(&pair, next, fallback);
+        } else {
+            self.translate_check(&pair, next, fallback);
+        }
+
+        self.b.switch_to_block(fallback);
+        let i = self.b.use_var(i_var);
+        let two = self.b.ins().iconst(types::I64, 2);
+        self.call_scalar(args, i, two);
+        self.b.ins().jump(next, &[]);
+
+        self.b.switch_to_block(next);
+        let i = self.b.use_var(i_var);
+        let i2 = self.b.ins().iadd_imm_u(i, 2);
+        self.b.def_var(i_var, i2);
+        self.b.ins().jump(header, &[]);
+
+        self.b.switch_to_block(tail);
+        let i = self.b.use_var(i_var);
+        let n = self.b.ins().load(types::I64, self.flags, args, field::N);
+        let one_left = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+        let last = self.b.create_block();
+        self.b.ins().brif(one_left, last, &[], exit, &[]);
+        self.b.switch_to_block(last);
+        let rest = self.b.ins().isub(n, i);
+        self.call_scalar(args, i, rest);
+        self.b.ins().jump(exit, &[]);
+
+        self.b.switch_to_block(exit);
+        self.b.ins().return_(&[]);
+        self.b.seal_all_blocks();
+        (self.b, self.symbols)
+    }
+
+    /// Runs the scalar function on environments `i .. i + count`: an
+    /// argument block whose pointers start at environment `i`.
+    fn call_scalar(&mut self, args: Value, i: Value, count: Value) {
+        let Some(slot) = self.args_slot else { return };
+        let sub = self.b.ins().stack_addr(self.ptr, slot, 0);
+        self.b.ins().store(self.flags, count, sub, field::N);
+        let w = i64::from(self.program.layout.width);
+        let terms = self.program.term_names().len() as i64;
+        let outputs: i64 = self.program.outputs.iter().map(|o| o.values.len() as i64).sum();
+        let rows = [
+            (field::OBS, w * 8),
+            (field::STAGE, 4),
+            (field::COUNT, 4),
+            (field::REWARD, 8),
+            (field::NORMALIZED, 8),
+            (field::TERMS, terms * 8),
+            (field::PROGRESS, 8),
+            (field::FLAGS, 1),
+            (field::OUTPUTS, outputs * 8),
+        ];
+        for (f, row_bytes) in rows {
+            // A check's reward pointers are null: offset, never dereferenced.
+            let base = self.b.ins().load(self.ptr, self.flags, args, f);
+            let at = self.element(base, i, row_bytes);
+            self.b.ins().store(self.flags, at, sub, f);
+        }
+        self.b.ins().call(self.scalar, &[sub]);
+        self.after_call();
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    fn field_ptr(&mut self, pair: &Pair, offset: i32) -> Value {
+        self.b.ins().load(self.ptr, self.flags, pair.args, offset)
+    }
+
+    fn element(&mut self, base: Value, index: Value, scale: i64) -> Value {
+        let off = self.b.ins().imul_imm_u(index, scale);
+        self.b.ins().iadd(base, off)
+    }
+
+    fn constant_bits(&mut self, ty: Type, bits: u64) -> Value {
+        let Some(block) = self.b.current_block() else { unreachable!("constants are emitted inside a block") };
+        let key = (block, ty, bits);
+        if let Some(v) = self.consts.get(&key) {
+            return *v;
+        }
+        let bytes: Vec<u8> = [bits.to_le_bytes(), bits.to_le_bytes()].concat();
+        let c = self.b.func.dfg.constants.insert(ConstantData::from(bytes));
+        let v = self.b.ins().vconst(ty, c);
+        self.consts.insert(key, v);
+        v
+    }
+
+    /// `x` in both lanes.
+    pub(super) fn splat(&mut self, x: f64) -> Value {
+        self.constant_bits(types::F64X2, x.to_bits())
+    }
+
+    /// The same 64 bits in both lanes, as an i64x2.
+    pub(super) fn splat_i64(&mut self, x: i64) -> Value {
+        self.constant_bits(types::I64X2, x as u64)
+    }
+
+    /// A mask reinterpreted as f64x2 bits, for `bitselect` and `band`.
+    pub(super) fn mask_bits(&mut self, mask: Value) -> Value {
+        self.b.ins().bitcast(types::F64X2, MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little), mask)
+    }
+
+    /// `if mask { x } else { y }` per lane.
+    pub(super) fn lane_select(&mut self, mask: Value, x: Value, y: Value) -> Value {
+        let m = self.mask_bits(mask);
+        self.b.ins().bitselect(m, x, y)
+    }
+
+    fn v(&mut self, x: crate::ir::Value) -> Value {
+        match self.loads.get(x.0 as usize).copied().flatten() {
+            Some(o) => self.slot(o),
+            None => match self.values.get(x.0 as usize).copied().flatten() {
+                Some(v) => v,
+                None => unreachable!("IR value v{} is used before it is defined", x.0),
+            },
+        }
+    }
+
+    /// The lane mask of an IR value: its own if it is a boolean computed
+    /// here, else `x != 0` per lane (NaN is true, as in the scalar code).
+    fn mask(&mut self, x: crate::ir::Value) -> Value {
+        match self.masks.get(x.0 as usize).copied().flatten() {
+            Some(m) => m,
+            None => {
+                let v = self.v(x);
+                let zero = self.splat(0.0);
+                self.b.ins().fcmp(FloatCC::NotEqual, v, zero)
+            }
+        }
+    }
+
+    /// Lane `lane` of a mask as an i8 0/1 condition.
+    fn lane_cond(&mut self, mask: Value, lane: u8) -> Value {
+        let m = self.b.ins().extractlane(mask, lane);
+        self.b.ins().icmp_imm_u(IntCC::NotEqual, m, 0)
+    }
+
+    fn define_bool(&mut self, dest: u32, mask: Value) {
+        set(&mut self.masks, dest, mask);
+        if self.numeric.get(dest as usize).copied().unwrap_or(true) {
+            let bits = self.mask_bits(mask);
+            let one = self.splat(1.0);
+            let f = self.b.ins().band(bits, one);
+            set(&mut self.values, dest, f);
+        }
+    }
+
+    /// Two scalars as one vector: `[lane0, lane1]`.
+    fn join(&mut self, lane0: Value, lane1: Value) -> Value {
+        let v = self.b.ins().scalar_to_vector(types::F64X2, lane0);
+        self.b.ins().insertlane(v, lane1, 1)
+    }
+
+    /// Observation slot `o` of both environments, gathered from their rows
+    /// in the block that first needs it (as the scalar code loads it).
+    fn slot(&mut self, o: u32) -> Value {
+        let block = self.b.current_block();
+        if let Some(block) = block
+            && let Some(v) = self.slot_cache.get(&(block, o))
+        {
+            return *v;
+        }
+        let Some((row0, row1)) = self.rows else { unreachable!("observation slots are read after the finiteness check") };
+        let a = self.b.ins().load(types::F64, self.flags, row0, (o * 8) as i32);
+        let c = self.b.ins().load(types::F64, self.flags, row1, (o * 8) as i32);
+        let v = self.join(a, c);
+        if let Some(block) = block {
+            self.slot_cache.insert((block, o), v);
+        }
+        v
+    }
+
+    fn after_call(&mut self) {
+        self.slot_cache.clear();
+        self.consts.clear();
+    }
+
+    /// A host math function, called once per lane.
+    fn call_host(&mut self, address: usize, params: &[Value]) -> Value {
+        let mut sig = Signature::new(self.b.func.signature.call_conv);
+        for _ in params {
+            sig.params.push(AbiParam::new(types::F64));
+        }
+        sig.returns.push(AbiParam::new(types::F64));
+        let sig_ref = self.b.import_signature(sig);
+        let mut lanes = Vec::with_capacity(LANES as usize);
+        for lane in 0..LANES {
+            let scalars: Vec<Value> = params.iter().map(|p| self.b.ins().extractlane(*p, lane)).collect();
+            let callee = self.b.ins().iconst(self.ptr, address as i64);
+            let call = self.b.ins().call_indirect(sig_ref, callee, &scalars);
+            lanes.push(self.b.inst_results(call)[0]);
+        }
+        self.after_call();
+        self.join(lanes[0], lanes[1])
+    }
+
+    /// Sets the pair's rows and returns an i8 that is 1 iff every slot of
+    /// both rows is finite (`x - x` summed is 0, as in the scalar check).
+    fn check_observations(&mut self, pair: &Pair) -> Value {
+        let width = i64::from(self.program.layout.width);
+        let obs = self.field_ptr(pair, field::OBS);
+        let row0 = self.element(obs, pair.i, width * 8);
+        let row1 = self.b.ins().iadd_imm_u(row0, width * 8);
+        self.rows = Some((row0, row1));
+        let vector = MemFlagsData::new().with_notrap().with_readonly().with_can_move();
+        let mut acc: Vec<Value> = Vec::with_capacity(4);
+        let mut add = |t: &mut Self, d: Value, k: usize| {
+            if k < acc.len() {
+                acc[k] = t.b.ins().fadd(acc[k], d);
+            } else {
+                acc.push(d);
+            }
+        };
+        for (r, row) in [row0, row1].into_iter().enumerate() {
+            for p in 0..width / 2 {
+                let x = self.b.ins().load(types::F64X2, vector, row, (p * 16) as i32);
+                let d = self.b.ins().fsub(x, x);
+                add(self, d, (2 * p as usize + r) % 4);
+            }
+        }
+        if width % 2 == 1 {
+            let x = self.slot((width - 1) as u32);
+            let d = self.b.ins().fsub(x, x);
+            add(self, d, 0);
+        }
+        let mut xs = acc;
+        while xs.len() > 1 {
+            let mut next = Vec::with_capacity(xs.len().div_ceil(2));
+            for two in xs.chunks(2) {
+                next.push(if two.len() == 2 { self.b.ins().fadd(two[0], two[1]) } else { two[0] });
+            }
+            xs = next;
+        }
+        match xs.pop() {
+            Some(sum) => {
+                let zero = self.splat(0.0);
+                let finite = self.b.ins().fcmp(FloatCC::Equal, sum, zero);
+                self.b.ins().vall_true(finite)
+            }
+            None => self.b.ins().iconst(types::I8, 1),
+        }
+    }
+
+    // --------------------------------------------------------- statements
+
+    /// The post block, each gated term's exclusive cone computed only when
+    /// its `when` holds in either lane (see `Translator::translate_post`).
+    fn translate_post(&mut self, stmts: &[Stmt], stage: Value) {
+        let program = self.program;
+        let Some(spec) = &program.reward else {
+            return self.translate_stmts(&stmts.iter().collect::<Vec<_>>(), stage);
+        };
+        let term_selects: Vec<u32> = spec.terms.iter().map(|t| t.value.0).collect();
+        let cones = sink::cones(program, stmts, &term_selects);
+        let mut pending: Vec<&Stmt> = Vec::new();
+        for s in stmts {
+            if cones.sunk.contains(&s.dest.0) {
+                continue;
+            }
+            let Some(cone) = cones.by_select.get(&s.dest.0) else {
+                pending.push(s);
+                continue;
+            };
+            self.translate_stmts(&pending, stage);
+            pending.clear();
+            let Inst::Select(c, a, b) = s.inst else { unreachable!("cones are built for selects only") };
+            let mask = self.mask(c);
+            let any = self.b.ins().vany_true(mask);
+            let then = self.b.create_block();
+            let merge = self.b.create_block();
+            let merged = self.b.append_block_param(merge, types::F64X2);
+            let otherwise = self.v(b);
+            self.b.ins().brif(any, then, &[], merge, &[codegen::ir::BlockArg::Value(otherwise)]);
+            self.b.switch_to_block(then);
+            let body: Vec<&Stmt> = stmts.iter().filter(|x| cone.contains(&x.dest.0)).collect();
+            self.translate_stmts(&body, stage);
+            let value = self.v(a);
+            let otherwise = self.v(b);
+            let chosen = self.lane_select(mask, value, otherwise);
+            self.b.ins().jump(merge, &[codegen::ir::BlockArg::Value(chosen)]);
+            self.b.switch_to_block(merge);
+            set(&mut self.values, s.dest.0, merged);
+        }
+        self.translate_stmts(&pending, stage);
+    }
+
+    /// `stage` is the pair's two stages as f64x2 (0.0 in the pre block).
+    fn translate_stmts(&mut self, stmts: &[&Stmt], stage: Value) {
+        for s in stmts.iter().copied() {
+            let d = s.dest.0;
+            let r = match &s.inst {
+                Inst::Const(c) => self.splat(*c),
+                Inst::Load(o) => {
+                    set(&mut self.loads, d, *o);
+                    continue;
+                }
+                Inst::Neg(x) => {
+                    let x = self.v(*x);
+                    self.b.ins().fneg(x)
+                }
+                Inst::Unary(op, x) => {
+                    let x = self.v(*x);
+                    self.translate_unary(*op, x)
+                }
+                Inst::Binary(op, x, y) => {
+                    let (x, y) = (self.v(*x), self.v(*y));
+                    self.translate_binary(*op, x, y)
+                }
+                Inst::Compare(c, x, y) => {
+                    let (x, y) = (self.v(*x), self.v(*y));
+                    let m = self.b.ins().fcmp(float_cc(*c), x, y);
+                    self.define_bool(d, m);
+                    continue;
+                }
+                Inst::Not(x) => {
+                    let m = self.mask(*x);
+                    let m = self.b.ins().bnot(m);
+                    self.define_bool(d, m);
+                    continue;
+                }
+                Inst::And(x, y) | Inst::Or(x, y) => {
+                    let (mx, my) = (self.mask(*x), self.mask(*y));
+                    let m = if matches!(s.inst, Inst::And(..)) { self.b.ins().band(mx, my) } else { self.b.ins().bor(mx, my) };
+                    self.define_bool(d, m);
+                    continue;
+                }
+                Inst::Select(c, x, y) => {
+                    let m = self.mask(*c);
+                    let (x, y) = (self.v(*x), self.v(*y));
+                    self.lane_select(m, x, y)
+                }
+                Inst::StageDone(i) => {
+                    let at = self.splat(f64::from(*i));
+                    let m = self.b.ins().fcmp(FloatCC::GreaterThan, stage, at);
+                    self.define_bool(d, m);
+                    continue;
+                }
+                Inst::Call { .. } => unreachable!("programs with native calls are not vectorised (`vectorizable`)"),
+            };
+            set(&mut self.values, d, r);
+        }
+    }
+
+    fn translate_unary(&mut self, op: Math1, x: Value) -> Value {
+        match op {
+            Math1::Abs => self.b.ins().fabs(x),
+            Math1::Sqrt => self.b.ins().sqrt(x),
+            Math1::Tanh => crate::builtins::tanh::tanh(self, x),
+            other => match host::unary_address(other) {
+                Some(addr) => {
+                    self.symbols.push((addr, format!("rwd_{}", format!("{other:?}").to_lowercase())));
+                    self.call_host(addr, &[x])
+                }
+                None => x,
+            },
+        }
+    }
+
+    fn translate_binary(&mut self, op: Bin, x: Value, y: Value) -> Value {
+        match op {
+            Bin::Add => self.b.ins().fadd(x, y),
+            Bin::Sub => self.b.ins().fsub(x, y),
+            Bin::Mul => self.b.ins().fmul(x, y),
+            Bin::Div => self.b.ins().fdiv(x, y),
+            Bin::Math(Math2::Min) => self.b.ins().fmin(x, y),
+            Bin::Math(Math2::Max) => self.b.ins().fmax(x, y),
+            Bin::Math(m) => match host::binary_address(m) {
+                Some(addr) => {
+                    self.symbols.push((addr, format!("rwd_{}", format!("{m:?}").to_lowercase())));
+                    self.call_host(addr, &[x, y])
+                }
+                None => x,
+            },
+        }
+    }
+
+    // ------------------------------------------------------------- checks
+
+    fn translate_check(&mut self, pair: &Pair, next: Block, fallback: Block) {
+        let ok = self.check_observations(pair);
+        let compute = self.b.create_block();
+        self.b.ins().brif(ok, compute, &[], fallback, &[]);
+        self.b.switch_to_block(compute);
+        let program = self.program;
+        let zero = self.splat(0.0);
+        self.translate_stmts(&program.pre.iter().collect::<Vec<_>>(), zero);
+        let width: i64 = self.program.outputs.iter().map(|o| o.values.len() as i64).sum();
+        let values: Vec<crate::ir::Value> = program.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
+        let outs = self.field_ptr(pair, field::OUTPUTS);
+        let row0 = self.element(outs, pair.i, width * 8);
+        let rows = [row0, self.b.ins().iadd_imm_u(row0, width * 8)];
+        for (k, v) in values.iter().enumerate() {
+            let x = self.v(*v);
+            for (lane, row) in rows.iter().enumerate() {
+                let xl = self.b.ins().extractlane(x, lane as u8);
+                self.b.ins().store(self.flags, xl, *row, (k * 8) as i32);
+            }
+        }
+        let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
+        let flags = self.field_ptr(pair, field::FLAGS);
+        let at = self.b.ins().iadd(flags, pair.i);
+        self.b.ins().store(self.flags, valid, at, 0);
+        self.b.ins().store(self.flags, valid, at, 1);
+        self.b.ins().jump(next, &[]);
+    }
+
+    // ------------------------------------------------------------ rewards
+
+    fn translate_reward(&mut self, pair: &Pair, next: Block, fallback: Block) {
+        let Some(spec) = self.program.reward.clone() else { return };
+        let k = spec.stages.len() as u32;
+        let n_terms = self.program.term_names().len() as i64;
+        let ok = self.check_observations(pair);
+        let compute = self.b.create_block();
+        self.b.ins().brif(ok, compute, &[], fallback, &[]);
+
+        self.b.switch_to_block(compute);
+        let program = self.program;
+        let zero = self.splat(0.0);
+        self.translate_stmts(&program.pre.iter().collect::<Vec<_>>(), zero);
+
+        // The stage machine, once per lane.
+        let stage_base = self.field_ptr(pair, field::STAGE);
+        let stage_at = self.element(stage_base, pair.i, 4);
+        let count_base = self.field_ptr(pair, field::COUNT);
+        let count_at = self.element(count_base, pair.i, 4);
+        let gate_masks: Vec<Value> = spec.stages.iter().map(|st| self.mask(st.gate)).collect();
+        let hold_masks: Vec<Option<Value>> = spec.stages.iter().map(|st| st.hold.map(|(h, _)| self.mask(h))).collect();
+        let bonus_values: Vec<Option<Value>> = spec.stages.iter().map(|st| st.bonus.map(|b| self.v(b))).collect();
+        let mut machines = Vec::with_capacity(LANES as usize);
+        for lane in 0..LANES {
+            let off = i32::from(lane) * 4;
+            let stage0 = self.b.ins().load(types::I32, self.flags, stage_at, off);
+            let count0 = self.b.ins().load(types::I32, self.flags, count_at, off);
+            let input = stages::StageInputs {
+                stage0,
+                count0,
+                gates: gate_masks.iter().map(|m| self.lane_cond(*m, lane)).collect(),
+                holds: hold_masks.iter().map(|m| m.map(|m| self.lane_cond(m, lane))).collect(),
+                bonuses: bonus_values.iter().map(|v| v.map(|v| self.b.ins().extractlane(v, lane))).collect(),
+                zero: self.b.ins().f64const(0.0),
+            };
+            machines.push(stages::emit(&mut self.b, &spec, &input));
+        }
+        let stage_lanes: Vec<Value> = machines.iter().map(|m| self.b.ins().fcvt_from_uint(types::F64, m.stage)).collect();
+        let stage = self.join(stage_lanes[0], stage_lanes[1]);
+
+        // Post block, shaping, terms, reward.
+        self.translate_post(&program.post, stage);
+        let mut shape = self.splat(0.0);
+        for (s, st_spec) in spec.stages.iter().enumerate() {
+            let at = self.splat(s as f64);
+            let here = self.b.ins().fcmp(FloatCC::Equal, stage, at);
+            let v = self.v(st_spec.shape);
+            shape = self.lane_select(here, v, shape);
+        }
+        let mut terms = vec![stage, shape];
+        for s in 0..spec.stages.len() {
+            if let (Some(p0), Some(p1)) = (machines[0].paid[s], machines[1].paid[s]) {
+                terms.push(self.join(p0, p1));
+            }
+        }
+        for t in &spec.terms {
+            terms.push(self.v(t.value));
+        }
+        let mut reward = self.splat(0.0);
+        for t in &terms {
+            reward = self.b.ins().fadd(reward, *t);
+        }
+        let success = match spec.success {
+            Some(v) => self.mask(v),
+            None if k > 0 => {
+                let at = self.splat(f64::from(k));
+                self.b.ins().fcmp(FloatCC::Equal, stage, at)
+            }
+            None => self.splat_i64(0),
+        };
+        if let Some(sv) = spec.success_value {
+            let x = self.v(sv);
+            reward = self.lane_select(success, x, reward);
+        }
+        let zero = self.splat(0.0);
+        let mut d = self.b.ins().fsub(reward, reward);
+        for t in &terms {
+            let dt = self.b.ins().fsub(*t, *t);
+            d = self.b.ins().fadd(d, dt);
+        }
+        let finite = self.b.ins().fcmp(FloatCC::Equal, d, zero);
+        let all_finite = self.b.ins().vall_true(finite);
+        let store = self.b.create_block();
+        self.b.ins().brif(all_finite, store, &[], fallback, &[]);
+
+        self.b.switch_to_block(store);
+        let (lo, hi) = spec.bounds;
+        let normalized = if hi > lo {
+            let lo_v = self.splat(lo);
+            let span = self.splat(hi - lo);
+            let x = self.b.ins().fsub(reward, lo_v);
+            let x = self.b.ins().fdiv(x, span);
+            self.clamp01(x)
+        } else {
+            self.splat(0.0)
+        };
+        let one = self.splat(1.0);
+        let progress = if k > 0 {
+            let shaped = self.b.ins().fadd(stage, shape);
+            let kf = self.splat(f64::from(k + 1));
+            let x = self.b.ins().fdiv(shaped, kf);
+            let p = self.clamp01(x);
+            self.lane_select(success, one, p)
+        } else {
+            let zero = self.splat(0.0);
+            self.lane_select(success, one, zero)
+        };
+        // Two neighbouring environments' f64s are one unaligned 16-byte store.
+        let unaligned = MemFlagsData::new().with_notrap();
+        for (f, v) in [(field::REWARD, reward), (field::NORMALIZED, normalized), (field::PROGRESS, progress)] {
+            let base = self.field_ptr(pair, f);
+            let at = self.element(base, pair.i, 8);
+            self.b.ins().store(unaligned, v, at, 0);
+        }
+        let terms_base = self.field_ptr(pair, field::TERMS);
+        let row0 = self.element(terms_base, pair.i, n_terms * 8);
+        for lane in 0..LANES {
+            let row_off = i32::from(lane) * (n_terms * 8) as i32;
+            for (t, v) in terms.iter().enumerate() {
+                let x = self.b.ins().extractlane(*v, lane);
+                self.b.ins().store(self.flags, x, row0, row_off + (t * 8) as i32);
+            }
+        }
+        let flags_base = self.field_ptr(pair, field::FLAGS);
+        let flags_at = self.b.ins().iadd(flags_base, pair.i);
+        for (lane, m) in machines.iter().enumerate() {
+            let lane8 = lane as u8;
+            // Without stages the machine state never changes: no stores.
+            if k > 0 {
+                self.b.ins().store(self.flags, m.stage, stage_at, lane as i32 * 4);
+                self.b.ins().store(self.flags, m.count, count_at, lane as i32 * 4);
+            }
+            // flags = success | valid | regressed << 2
+            let succeeded = self.lane_cond(success, lane8);
+            let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
+            let reg = self.b.ins().ishl_imm_u(m.regressed, 2);
+            let f = self.b.ins().bor(succeeded, valid);
+            let f = self.b.ins().bor(f, reg);
+            self.b.ins().store(self.flags, f, flags_at, lane as i32);
+        }
+        self.b.ins().jump(next, &[]);
+    }
+
+    /// max(min(x, 1), 0) per lane, as the scalar code computes it.
+    fn clamp01(&mut self, x: Value) -> Value {
+        let (zero, one) = (self.splat(0.0), self.splat(1.0));
+        let m = self.b.ins().fmin(x, one);
+        self.b.ins().fmax(m, zero)
+    }
+}

@@ -530,3 +530,19 @@ fn a_non_finite_result_in_one_lane_leaves_the_other_lane_alone() {
         assert_eq!(state.stage, vec![1, 1], "the NaN environment kept its stage");
     }
 }
+
+/// The two-lane code proves a pair's observations finite by their sum;
+/// finite slots whose sum overflows send the pair to the scalar function,
+/// which finds them valid. Results are the same as for any other pair.
+#[test]
+fn huge_finite_observations_are_valid_in_the_two_lane_code() {
+    let c = compile_ok("scene s { props { x: scalar  y: scalar } }\ncheck c on s { a = x  b = y * 0.5 }");
+    let jit = JitProgram::compile_tier(&c.programs[0], Tier::Optimized).expect("compiles");
+    assert!(jit.runs_two_lanes());
+    let obs = [f64::MAX, f64::MAX, -f64::MAX, 1.0, 3.0, 4.0, f64::MAX, f64::NAN];
+    let mut out = vec![0.0; 8];
+    let mut valid = vec![0u8; 4];
+    jit.eval_check(&obs, &mut out, &mut valid).expect("shapes are right");
+    assert_eq!(valid, vec![FLAG_VALID, FLAG_VALID, FLAG_VALID, 0]);
+    assert_eq!(&out[..6], &[f64::MAX, f64::MAX * 0.5, -f64::MAX, 0.5, 3.0, 2.0]);
+}

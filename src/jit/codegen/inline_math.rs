@@ -65,7 +65,7 @@ impl FloatOps for super::lanes::LaneTranslator<'_, '_> {
         self.b.ins().fdiv(a, b)
     }
     fn abs(&mut self, a: Value) -> Value {
-        self.b.ins().fabs(a)
+        super::lanes::LaneTranslator::abs(self, a)
     }
     fn pow2_from_rounded(&mut self, k_plus_rounder: Value) -> Value {
         let little = MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little);

@@ -221,6 +221,20 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.constant_bits(types::I64X2, x as u64)
     }
 
+    /// `|x|` per lane: the sign bit cleared with a constant mask, which
+    /// stays in a register for the block (Cranelift's vector `fabs` builds
+    /// its mask anew each time, three instructions instead of one).
+    pub(super) fn abs(&mut self, x: Value) -> Value {
+        let magnitude = self.constant_bits(types::F64X2, !(1u64 << 63));
+        self.b.ins().band(x, magnitude)
+    }
+
+    /// `-x` per lane: the sign bit flipped (as `abs`, for `fneg`).
+    fn neg(&mut self, x: Value) -> Value {
+        let sign = self.splat(-0.0);
+        self.b.ins().bxor(x, sign)
+    }
+
     /// A mask reinterpreted as f64x2 bits, for `bitselect` and `band`.
     pub(super) fn mask_bits(&mut self, mask: Value) -> Value {
         self.b.ins().bitcast(types::F64X2, MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little), mask)
@@ -287,9 +301,13 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             return *v;
         }
         let Some((row0, row1)) = self.rows else { unreachable!("observation slots are read after the finiteness check") };
+        // Each load right before the instruction that takes it, so
+        // Cranelift folds it in: a `movsd` load and a `movhpd`-like insert
+        // instead of two loads, a zeroing and two register moves.
         let a = self.b.ins().load(types::F64, self.flags, row0, (o * 8) as i32);
+        let v = self.b.ins().scalar_to_vector(types::F64X2, a);
         let c = self.b.ins().load(types::F64, self.flags, row1, (o * 8) as i32);
-        let v = self.join(a, c);
+        let v = self.b.ins().insertlane(v, c, 1);
         if let Some(block) = block {
             self.slot_cache.insert((block, o), v);
         }
@@ -320,51 +338,49 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.join(lanes[0], lanes[1])
     }
 
-    /// Sets the pair's rows and returns an i8 that is 1 iff every slot of
-    /// both rows is finite (`x - x` summed is 0, as in the scalar check).
+    /// Sets the pair's rows and returns an i8 that is 1 only if every slot
+    /// of both rows is finite: their sum is. An infinity or a NaN anywhere
+    /// makes the sum infinite or NaN, so a finite sum proves the rows
+    /// finite; a sum that overflows though every slot is finite only sends
+    /// the pair to the scalar function, which checks slot by slot. Half the
+    /// instructions of the scalar code's exact `x - x` test.
     fn check_observations(&mut self, pair: &Pair) -> Value {
         let width = i64::from(self.program.layout.width);
         let obs = self.field_ptr(pair, field::OBS);
         let row0 = self.element(obs, pair.i, width * 8);
         let row1 = self.b.ins().iadd_imm_u(row0, width * 8);
         self.rows = Some((row0, row1));
+        // The two rows are contiguous: 2 * width slots from row0.
         let vector = MemFlagsData::new().with_notrap().with_readonly().with_can_move();
         let mut acc: Vec<Value> = Vec::with_capacity(4);
-        let mut add = |t: &mut Self, d: Value, k: usize| {
+        for p in 0..width {
+            let x = self.b.ins().load(types::F64X2, vector, row0, (p * 16) as i32);
+            let k = p as usize % 4;
             if k < acc.len() {
-                acc[k] = t.b.ins().fadd(acc[k], d);
+                acc[k] = self.b.ins().fadd(acc[k], x);
             } else {
-                acc.push(d);
-            }
-        };
-        for (r, row) in [row0, row1].into_iter().enumerate() {
-            for p in 0..width / 2 {
-                let x = self.b.ins().load(types::F64X2, vector, row, (p * 16) as i32);
-                let d = self.b.ins().fsub(x, x);
-                add(self, d, (2 * p as usize + r) % 4);
+                acc.push(x);
             }
         }
-        if width % 2 == 1 {
-            let x = self.slot((width - 1) as u32);
-            let d = self.b.ins().fsub(x, x);
-            add(self, d, 0);
-        }
-        let mut xs = acc;
-        while xs.len() > 1 {
-            let mut next = Vec::with_capacity(xs.len().div_ceil(2));
-            for two in xs.chunks(2) {
+        while acc.len() > 1 {
+            let mut next = Vec::with_capacity(acc.len().div_ceil(2));
+            for two in acc.chunks(2) {
                 next.push(if two.len() == 2 { self.b.ins().fadd(two[0], two[1]) } else { two[0] });
             }
-            xs = next;
+            acc = next;
         }
-        match xs.pop() {
-            Some(sum) => {
-                let zero = self.splat(0.0);
-                let finite = self.b.ins().fcmp(FloatCC::Equal, sum, zero);
-                self.b.ins().vall_true(finite)
-            }
+        match acc.pop() {
+            Some(sum) => self.all_finite(sum),
             None => self.b.ins().iconst(types::I8, 1),
         }
+    }
+
+    /// i8 1 iff both lanes of `x` are finite (`x - x` is 0, not NaN).
+    fn all_finite(&mut self, x: Value) -> Value {
+        let d = self.b.ins().fsub(x, x);
+        let zero = self.splat(0.0);
+        let finite = self.b.ins().fcmp(FloatCC::Equal, d, zero);
+        self.b.ins().vall_true(finite)
     }
 
     // --------------------------------------------------------- statements
@@ -422,7 +438,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 }
                 Inst::Neg(x) => {
                     let x = self.v(*x);
-                    self.b.ins().fneg(x)
+                    self.neg(x)
                 }
                 Inst::Unary(op, x) => {
                     let x = self.v(*x);
@@ -469,7 +485,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
     fn translate_unary(&mut self, op: Math1, x: Value) -> Value {
         match op {
-            Math1::Abs => self.b.ins().fabs(x),
+            Math1::Abs => self.abs(x),
             Math1::Sqrt => self.b.ins().sqrt(x),
             Math1::Tanh => crate::builtins::tanh::tanh(self, x),
             other => match host::unary_address(other) {
@@ -589,10 +605,11 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         for t in &spec.terms {
             terms.push(self.v(t.value));
         }
-        let mut reward = self.splat(0.0);
+        let mut sum = self.splat(0.0);
         for t in &terms {
-            reward = self.b.ins().fadd(reward, *t);
+            sum = self.b.ins().fadd(sum, *t);
         }
+        let mut reward = sum;
         let success = match spec.success {
             Some(v) => self.mask(v),
             None if k > 0 => {
@@ -605,14 +622,12 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             let x = self.v(sv);
             reward = self.lane_select(success, x, reward);
         }
-        let zero = self.splat(0.0);
-        let mut d = self.b.ins().fsub(reward, reward);
-        for t in &terms {
-            let dt = self.b.ins().fsub(*t, *t);
-            d = self.b.ins().fadd(d, dt);
-        }
-        let finite = self.b.ins().fcmp(FloatCC::Equal, d, zero);
-        let all_finite = self.b.ins().vall_true(finite);
+        // Finite only if the reward and every term are: the terms' sum is
+        // infinite or NaN if any term is, and the reward is that sum or the
+        // success value. As with the observations, an overflow of finite
+        // values only costs a trip through the scalar function.
+        let both = self.b.ins().fadd(reward, sum);
+        let all_finite = self.all_finite(both);
         let store = self.b.create_block();
         self.b.ins().brif(all_finite, store, &[], fallback, &[]);
 

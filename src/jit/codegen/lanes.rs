@@ -301,11 +301,12 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             return *v;
         }
         let Some((row0, row1)) = self.rows else { unreachable!("observation slots are read after the finiteness check") };
-        // Each load right before the instruction that takes it, so
-        // Cranelift folds it in: a `movsd` load and a `movhpd`-like insert
-        // instead of two loads, a zeroing and two register moves.
-        let a = self.b.ins().load(types::F64, self.flags, row0, (o * 8) as i32);
-        let v = self.b.ins().scalar_to_vector(types::F64X2, a);
+        // Lane 0 by a 16-byte load of slots o and o + 1 of the first row
+        // (in bounds: the second row follows it), lane 1 inserted from the
+        // second row: three instructions, where `scalar_to_vector` of a
+        // load takes four (Cranelift zeroes a register and moves into it).
+        let unaligned = MemFlagsData::new().with_notrap();
+        let v = self.b.ins().load(types::F64X2, unaligned, row0, (o * 8) as i32);
         let c = self.b.ins().load(types::F64, self.flags, row1, (o * 8) as i32);
         let v = self.b.ins().insertlane(v, c, 1);
         if let Some(block) = block {

@@ -59,11 +59,23 @@ pub struct LaneTranslator<'a, 'b> {
     numeric: Vec<bool>,
     loads: Vec<Option<u32>>,
     consts: HashMap<(Block, Type, u64), Value>,
+    /// What is known of each IR value in the pair's finite path, where
+    /// every observation slot is proved finite: see [`Facts`].
+    facts: Vec<Facts>,
     slot_cache: HashMap<(Block, u32), Value>,
     /// The pair's two observation rows.
     rows: Option<(Value, Value)>,
     /// Host addresses, for the printed CLIF (see `Translator::symbols`).
     pub symbols: Vec<(usize, String)>,
+}
+
+/// Facts about an IR value in the pair's finite path (observations proved
+/// finite), which let a minimum or maximum be one instruction.
+#[derive(Debug, Clone, Copy, Default)]
+struct Facts {
+    not_nan: bool,
+    /// Never -0.0 (NaN aside).
+    not_neg_zero: bool,
 }
 
 /// The loop index (the pair's first environment) and the argument block.
@@ -86,6 +98,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             numeric: numeric_uses(program),
             loads: vec![None; program.num_values as usize],
             consts: HashMap::default(),
+            facts: vec![Facts::default(); program.num_values as usize],
             slot_cache: HashMap::default(),
             rows: None,
             symbols: Vec::new(),
@@ -431,6 +444,10 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     fn translate_stmts(&mut self, stmts: &[&Stmt], stage: Value) {
         for s in stmts.iter().copied() {
             let d = s.dest.0;
+            let fact = self.derive_fact(&s.inst);
+            if let Some(slot) = self.facts.get_mut(d as usize) {
+                *slot = fact;
+            }
             let r = match &s.inst {
                 Inst::Const(c) => self.splat(*c),
                 Inst::Load(o) => {
@@ -444,6 +461,11 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 Inst::Unary(op, x) => {
                     let x = self.v(*x);
                     self.translate_unary(*op, x)
+                }
+                Inst::Binary(Bin::Math(m @ (Math2::Min | Math2::Max)), x, y) => {
+                    let (fx, fy) = (self.fact(*x), self.fact(*y));
+                    let (x, y) = (self.v(*x), self.v(*y));
+                    self.translate_min_max(*m, (x, fx), (y, fy))
                 }
                 Inst::Binary(op, x, y) => {
                     let (x, y) = (self.v(*x), self.v(*y));
@@ -481,6 +503,54 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 Inst::Call { .. } => unreachable!("programs with native calls are not vectorised (`vectorizable`)"),
             };
             set(&mut self.values, d, r);
+        }
+    }
+
+    fn fact(&self, x: crate::ir::Value) -> Facts {
+        self.facts.get(x.0 as usize).copied().unwrap_or_default()
+    }
+
+    /// What `inst` gives in the finite path, from what its operands are.
+    fn derive_fact(&self, inst: &Inst) -> Facts {
+        match inst {
+            Inst::Load(_) => Facts { not_nan: true, not_neg_zero: false },
+            Inst::Const(c) => Facts { not_nan: !c.is_nan(), not_neg_zero: c.to_bits() != (-0.0f64).to_bits() },
+            Inst::Unary(Math1::Abs, x) => Facts { not_nan: self.fact(*x).not_nan, not_neg_zero: true },
+            Inst::Neg(x) => Facts { not_nan: self.fact(*x).not_nan, not_neg_zero: false },
+            // The result is one of the operands (or NaN, if one is).
+            Inst::Binary(Bin::Math(Math2::Min | Math2::Max), x, y) | Inst::Select(_, x, y) => {
+                let (fx, fy) = (self.fact(*x), self.fact(*y));
+                Facts { not_nan: fx.not_nan && fy.not_nan, not_neg_zero: fx.not_neg_zero && fy.not_neg_zero }
+            }
+            _ => Facts::default(),
+        }
+    }
+
+    /// IEEE 754-2019 minimum or maximum per lane. With neither operand NaN
+    /// and one of them never -0.0, a compare and select computes it
+    /// exactly, and Cranelift lowers that to one `minpd`/`maxpd`; otherwise
+    /// `fmin`/`fmax`, whose NaN and signed-zero handling takes eight
+    /// instructions. (`x < y ? x : y` differs from the minimum only for a
+    /// NaN, or for x = -0.0 and y = +0.0; the maximum's `y < x ? x : y` only
+    /// for a NaN, or for x = +0.0 and y = -0.0.) The safe normalisation of
+    /// a quaternion takes the maximum of four absolute values.
+    fn translate_min_max(&mut self, m: Math2, (x, fx): (Value, Facts), (y, fy): (Value, Facts)) -> Value {
+        if !(fx.not_nan && fy.not_nan) || !(fx.not_neg_zero || fy.not_neg_zero) {
+            return if m == Math2::Min { self.b.ins().fmin(x, y) } else { self.b.ins().fmax(x, y) };
+        }
+        match m {
+            // Minimum: `a < b ? a : b` with a the operand that is never -0.0.
+            Math2::Min => {
+                let (a, b) = if fx.not_neg_zero { (x, y) } else { (y, x) };
+                let less = self.b.ins().fcmp(FloatCC::LessThan, a, b);
+                self.lane_select(less, a, b)
+            }
+            // Maximum: `b < a ? a : b` with b the operand that is never -0.0.
+            _ => {
+                let (a, b) = if fy.not_neg_zero { (x, y) } else { (y, x) };
+                let less = self.b.ins().fcmp(FloatCC::LessThan, b, a);
+                self.lane_select(less, a, b)
+            }
         }
     }
 
@@ -690,10 +760,18 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.b.ins().jump(next, &[]);
     }
 
-    /// max(min(x, 1), 0) per lane, as the scalar code computes it.
+    /// max(min(x, 1), 0) per lane, for an `x` that is not NaN: the store
+    /// block's normalized reward and progress, computed from a reward and
+    /// terms just proved finite (a sum may overflow to an infinity, never
+    /// to NaN). For such an `x`, `x < 1 ? x : 1` and then `0 < m ? m : 0`
+    /// are exactly IEEE 754-2019 minimum and maximum (a -0.0 ends as +0.0
+    /// in both), and Cranelift lowers each to one `minpd`/`maxpd` instead
+    /// of the eight-instruction sequence NaN operands need.
     fn clamp01(&mut self, x: Value) -> Value {
         let (zero, one) = (self.splat(0.0), self.splat(1.0));
-        let m = self.b.ins().fmin(x, one);
-        self.b.ins().fmax(m, zero)
+        let below_one = self.b.ins().fcmp(FloatCC::LessThan, x, one);
+        let m = self.lane_select(below_one, x, one);
+        let positive = self.b.ins().fcmp(FloatCC::LessThan, zero, m);
+        self.lane_select(positive, m, zero)
     }
 }

@@ -1,8 +1,10 @@
 //! Cranelift JIT: native batch reward and check functions.
 //!
-//! [`JitProgram::compile`] turns one IR program into one `extern "C"`
+//! [`JitProgram::compile`] turns one IR program into an `extern "C"`
 //! function that loops over a whole batch of environments (the loop is in
-//! the generated code). [`JitProgram::eval_reward`] and
+//! the generated code); at the optimised tier, programs without native
+//! calls also get a function that runs environments two at a time in
+//! f64x2 lanes (`codegen/lanes.rs`), which becomes the batch entry. [`JitProgram::eval_reward`] and
 //! [`JitProgram::eval_check`] are the safe API: they check every buffer's
 //! shape and return an error instead of ever passing a wrong pointer.
 //!
@@ -352,8 +354,9 @@ fn translate_lanes(
 }
 
 /// How hard Cranelift works: the trade between compile time and code
-/// speed. Every tier computes the same bits: they translate the same CLIF
-/// and differ only in register allocation.
+/// speed. Every tier computes the same bits: they translate the same
+/// scalar CLIF and differ in register allocation, and the optimised tier's
+/// two-lane function performs the scalar operations per lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tier {
     /// Fast-tier code at once, recompiled at the optimised tier after
@@ -363,7 +366,8 @@ pub enum Tier {
     /// first few steps. What [`JitProgram::compile`] uses.
     #[default]
     Adaptive,
-    /// Optimised code from the start (backtracking register allocator).
+    /// Optimised code from the start (backtracking register allocator,
+    /// and the two-lane function where the program has no native call).
     Optimized,
     /// Fast-tier code only (single-pass register allocator).
     Fast,

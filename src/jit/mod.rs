@@ -296,10 +296,30 @@ fn define_functions(
     module.clear_context(ctx);
     set_signature(&mut ctx.func, module.isa());
     let callee = module.declare_func_in_func(scalar, &mut ctx.func);
-    translate_lanes(program, &mut ctx.func, module.isa(), callee);
+    let table = module.declare_data(&format!("rwd_{}_x2_constants", program.name), Linkage::Local, false, false).map_err(codegen_error)?;
+    let table_gv = module.declare_data_in_func(table, &mut ctx.func);
+    let (_, constants) = translate_lanes(program, &mut ctx.func, module.isa(), callee, table_gv);
     let pairs = module.declare_function(&format!("rwd_{}_x2", program.name), Linkage::Export, &ctx.func.signature).map_err(codegen_error)?;
     module.define_function(pairs, ctx).map_err(codegen_error)?;
+    module.define_data(table, &constant_table(&constants)).map_err(codegen_error)?;
     Ok((pairs, scalar))
+}
+
+/// The two-lane function's constants, each twice (one per lane), 16-byte
+/// aligned so every entry is one aligned vector load.
+fn constant_table(constants: &[u64]) -> cranelift_module::DataDescription {
+    let mut bytes = Vec::with_capacity(constants.len().max(1) * 16);
+    for c in constants {
+        bytes.extend(c.to_le_bytes());
+        bytes.extend(c.to_le_bytes());
+    }
+    if bytes.is_empty() {
+        bytes.resize(16, 0); // a data object may not be empty
+    }
+    let mut table = cranelift_module::DataDescription::new();
+    table.set_align(16);
+    table.define(bytes.into_boxed_slice());
+    table
 }
 
 /// Replaces host addresses in printed CLIF by their names (`%rwd_tanh`), so
@@ -339,18 +359,20 @@ fn translate(program: &Program, func: &mut cranelift::codegen::ir::Function, isa
 }
 
 /// Emits the two-lane function into `func`, whose signature is set and
-/// which imports the scalar function as `scalar`.
+/// which imports the scalar function as `scalar` and its constant table as
+/// `table`; returns the host symbols it calls and the table's constants.
 fn translate_lanes(
     program: &Program,
     func: &mut cranelift::codegen::ir::Function,
     isa: &dyn cranelift::codegen::isa::TargetIsa,
     scalar: cranelift::codegen::ir::FuncRef,
-) -> Vec<(usize, String)> {
+    table: cranelift::codegen::ir::GlobalValue,
+) -> (Vec<(usize, String)>, Vec<u64>) {
     let mut fbc = FunctionBuilderContext::new();
     let builder = FunctionBuilder::new(func, &mut fbc);
-    let (builder, symbols) = codegen::lanes::LaneTranslator::new(builder, program, isa.pointer_type(), scalar).translate();
+    let (builder, symbols, constants) = codegen::lanes::LaneTranslator::new(builder, program, isa.pointer_type(), scalar, table).translate();
     builder.finalize(isa.frontend_config());
-    symbols
+    (symbols, constants)
 }
 
 /// How hard Cranelift works: the trade between compile time and code
@@ -466,9 +488,15 @@ impl JitProgram {
                 let mut pairs = cranelift::codegen::ir::Function::new();
                 set_signature(&mut pairs, &*isa);
                 let callee = module.declare_func_in_func(scalar, &mut pairs);
-                let symbols = translate_lanes(&self.source, &mut pairs, &*isa, callee);
+                let table = module
+                    .declare_data(&format!("rwd_{}_x2_constants", self.source.name), Linkage::Local, false, false)
+                    .map_err(|e| JitError::Codegen(e.to_string()))?;
+                let table = module.declare_data_in_func(table, &mut pairs);
+                let (symbols, constants) = translate_lanes(&self.source, &mut pairs, &*isa, callee, table);
                 text.push_str("\n; the optimised tier's entry: two environments per step, the scalar function above for the rest\n");
                 text.push_str(&symbolize(&pairs.display().to_string(), &symbols));
+                let listed: Vec<String> = constants.iter().map(|c| format!("{c:#018x}")).collect();
+                text.push_str(&format!("; its constant table (gv0), 16 bytes each: {}\n", listed.join(", ")));
             }
             Ok(text)
         });

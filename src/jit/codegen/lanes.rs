@@ -29,7 +29,7 @@ use super::super::sink;
 use super::{FLAG_VALID, field, float_cc, numeric_uses, set, stages};
 use crate::builtins::{Math1, Math2};
 use crate::ir::{Bin, Inst, Program, Stmt};
-use cranelift::codegen::ir::{ConstantData, FuncRef, StackSlot};
+use cranelift::codegen::ir::{ConstantData, FuncRef, GlobalValue, StackSlot};
 use cranelift::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -59,6 +59,14 @@ pub struct LaneTranslator<'a, 'b> {
     numeric: Vec<bool>,
     loads: Vec<Option<u32>>,
     consts: HashMap<(Block, Type, u64), Value>,
+    /// The function's constant table (16 bytes per constant, both lanes),
+    /// its address, and what it holds: see [`Self::constant_bits`].
+    table: GlobalValue,
+    table_base: Option<Value>,
+    table_entries: Vec<u64>,
+    table_index: HashMap<u64, u32>,
+    /// IR values that are constants: emitted where each use is.
+    ir_consts: Vec<Option<f64>>,
     /// What is known of each IR value in the pair's finite path, where
     /// every observation slot is proved finite: see [`Facts`].
     facts: Vec<Facts>,
@@ -85,7 +93,7 @@ struct Pair {
 }
 
 impl<'a, 'b> LaneTranslator<'a, 'b> {
-    pub fn new(b: FunctionBuilder<'b>, program: &'a Program, ptr: Type, scalar: FuncRef) -> LaneTranslator<'a, 'b> {
+    pub fn new(b: FunctionBuilder<'b>, program: &'a Program, ptr: Type, scalar: FuncRef, table: GlobalValue) -> LaneTranslator<'a, 'b> {
         LaneTranslator {
             b,
             program,
@@ -98,6 +106,11 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             numeric: numeric_uses(program),
             loads: vec![None; program.num_values as usize],
             consts: HashMap::default(),
+            table,
+            table_base: None,
+            table_entries: Vec::new(),
+            table_index: HashMap::default(),
+            ir_consts: vec![None; program.num_values as usize],
             facts: vec![Facts::default(); program.num_values as usize],
             slot_cache: HashMap::default(),
             rows: None,
@@ -106,8 +119,10 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     }
 
     /// Emits the whole function: pairs while two environments remain,
-    /// then the scalar function for an odd last one.
-    pub fn translate(mut self) -> (FunctionBuilder<'b>, Vec<(usize, String)>) {
+    /// then the scalar function for an odd last one. Returns the builder,
+    /// the host symbols called and the constant table's contents (one
+    /// 64-bit pattern per 16-byte entry, in both its halves).
+    pub fn translate(mut self) -> (FunctionBuilder<'b>, Vec<(usize, String)>, Vec<u64>) {
         let words = 10; // the fields of `BatchArgs`
         let data = StackSlotData::new(StackSlotKind::ExplicitSlot, words * 8, 3);
         self.args_slot = Some(self.b.create_sized_stack_slot(data));
@@ -115,6 +130,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
         let args = self.b.block_params(entry)[0];
+        self.table_base = Some(self.b.ins().symbol_value(self.ptr, self.table));
         let i_var = self.b.declare_var(types::I64);
         let zero = self.b.ins().iconst(types::I64, 0);
         self.b.def_var(i_var, zero);
@@ -167,7 +183,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.b.switch_to_block(exit);
         self.b.ins().return_(&[]);
         self.b.seal_all_blocks();
-        (self.b, self.symbols)
+        (self.b, self.symbols, self.table_entries)
     }
 
     /// Runs the scalar function on environments `i .. i + count`: an
@@ -211,17 +227,34 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.b.ins().iadd(base, off)
     }
 
+    /// A constant in both lanes. Zero and all-ones are built in a register
+    /// (one instruction, kept for the block). Any other is loaded from the
+    /// function's constant table right where it is used: a load used once
+    /// by the next instruction is folded into it as a memory operand
+    /// (`vmulpd 0x40(%rbx), %xmm1, %xmm2`), so a constant takes no register
+    /// and no instruction of its own. Cranelift's `vconst` would be loaded
+    /// into a register at each block's first use and kept there, and
+    /// polynomial coefficients held in registers force spills.
     fn constant_bits(&mut self, ty: Type, bits: u64) -> Value {
         let Some(block) = self.b.current_block() else { unreachable!("constants are emitted inside a block") };
-        let key = (block, ty, bits);
-        if let Some(v) = self.consts.get(&key) {
-            return *v;
+        let (Some(base), false) = (self.table_base, bits == 0 || bits == u64::MAX) else {
+            let key = (block, ty, bits);
+            if let Some(v) = self.consts.get(&key) {
+                return *v;
+            }
+            let bytes: Vec<u8> = [bits.to_le_bytes(), bits.to_le_bytes()].concat();
+            let c = self.b.func.dfg.constants.insert(ConstantData::from(bytes));
+            let v = self.b.ins().vconst(ty, c);
+            self.consts.insert(key, v);
+            return v;
+        };
+        let next = self.table_entries.len() as u32;
+        let index = *self.table_index.entry(bits).or_insert(next);
+        if index == next {
+            self.table_entries.push(bits);
         }
-        let bytes: Vec<u8> = [bits.to_le_bytes(), bits.to_le_bytes()].concat();
-        let c = self.b.func.dfg.constants.insert(ConstantData::from(bytes));
-        let v = self.b.ins().vconst(ty, c);
-        self.consts.insert(key, v);
-        v
+        let table = MemFlagsData::new().with_notrap().with_readonly().with_can_move().with_aligned();
+        self.b.ins().load(ty, table, base, (index * 16) as i32)
     }
 
     /// `x` in both lanes.
@@ -260,6 +293,9 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     }
 
     fn v(&mut self, x: crate::ir::Value) -> Value {
+        if let Some(c) = self.ir_consts.get(x.0 as usize).copied().flatten() {
+            return self.splat(c);
+        }
         match self.loads.get(x.0 as usize).copied().flatten() {
             Some(o) => self.slot(o),
             None => match self.values.get(x.0 as usize).copied().flatten() {
@@ -449,7 +485,10 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 *slot = fact;
             }
             let r = match &s.inst {
-                Inst::Const(c) => self.splat(*c),
+                Inst::Const(c) => {
+                    set(&mut self.ir_consts, d, *c);
+                    continue;
+                }
                 Inst::Load(o) => {
                     set(&mut self.loads, d, *o);
                     continue;

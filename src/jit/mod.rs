@@ -143,10 +143,11 @@ impl Drop for Code {
 
 /// Environment-steps a [`Tier::Adaptive`] program runs as fast-tier code
 /// before it is compiled again at the optimised tier. The optimised compile
-/// costs about a millisecond and a half for the largest example, and saves
-/// 30 to 60 ns per environment-step (BENCHMARKS.md), so it pays for itself
-/// after some 25 000 to 50 000 environment-steps: 32 steps of a 1024-wide
-/// training batch, while a single 200-step episode never pays for it.
+/// (the scalar function again and the two-lane function) costs about 1 to
+/// 2.5 ms for the examples, and saves 55 to 100 ns per environment-step
+/// against the fast tier (BENCHMARKS.md), so it pays for itself after some
+/// 20 000 to 45 000 environment-steps: 32 steps of a 1024-wide training
+/// batch, while a single 200-step episode never pays for it.
 pub const HOT_ENV_STEPS: u64 = 32_768;
 
 /// A compiled program owning its code memory (freed on drop).

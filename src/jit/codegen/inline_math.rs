@@ -44,49 +44,54 @@ impl FloatOps for Translator<'_, '_> {
     }
 }
 
-/// The same operations on two lanes: every one is the scalar operation per
+/// The same operations on every lane: each is the scalar operation per
 /// lane, so each lane gets the scalar code's bits.
 impl FloatOps for super::lanes::LaneTranslator<'_, '_> {
-    type F = Value;
-    type M = Value;
-    fn constant(&mut self, x: f64) -> Value {
+    type F = [Value; super::lanes::GROUPS];
+    type M = [Value; super::lanes::GROUPS];
+    fn constant(&mut self, x: f64) -> Self::F {
         self.splat(x)
     }
-    fn add(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fadd(a, b)
+    fn add(&mut self, a: Self::F, b: Self::F) -> Self::F {
+        self.fadd(a, b)
     }
-    fn sub(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fsub(a, b)
+    fn sub(&mut self, a: Self::F, b: Self::F) -> Self::F {
+        self.fsub(a, b)
     }
-    fn mul(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fmul(a, b)
+    fn mul(&mut self, a: Self::F, b: Self::F) -> Self::F {
+        self.fmul(a, b)
     }
-    fn div(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fdiv(a, b)
+    fn div(&mut self, a: Self::F, b: Self::F) -> Self::F {
+        self.fdiv(a, b)
     }
-    fn abs(&mut self, a: Value) -> Value {
+    fn abs(&mut self, a: Self::F) -> Self::F {
         super::lanes::LaneTranslator::abs(self, a)
     }
-    fn pow2_from_rounded(&mut self, k_plus_rounder: Value) -> Value {
+    fn pow2_from_rounded(&mut self, k_plus_rounder: Self::F) -> Self::F {
         let little = MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little);
-        let bits = self.b.ins().bitcast(types::I64X2, little, k_plus_rounder);
         let bias = self.splat_i64(1023i64.wrapping_sub(ROUNDER.to_bits() as i64));
-        let biased = self.b.ins().iadd(bits, bias);
-        let by = self.b.ins().iconst(types::I32, 52);
-        let exponent = self.b.ins().ishl(biased, by);
-        self.b.ins().bitcast(types::F64X2, little, exponent)
+        std::array::from_fn(|g| {
+            let bits = self.b.ins().bitcast(types::I64X2, little, k_plus_rounder[g]);
+            let biased = self.b.ins().iadd(bits, bias[g]);
+            let by = self.b.ins().iconst(types::I32, 52);
+            let exponent = self.b.ins().ishl(biased, by);
+            self.b.ins().bitcast(types::F64X2, little, exponent)
+        })
     }
-    fn copysign(&mut self, mag: Value, sign: Value) -> Value {
+    fn copysign(&mut self, mag: Self::F, sign: Self::F) -> Self::F {
         // Bitwise, as copysign is: the magnitude's bits but the sign bit.
         let sign_bit = self.splat(-0.0);
-        let s = self.b.ins().band(sign, sign_bit);
-        let m = self.b.ins().band_not(mag, sign_bit);
-        self.b.ins().bor(m, s)
+        let sign_bit2 = self.splat(-0.0);
+        std::array::from_fn(|g| {
+            let s = self.b.ins().band(sign[g], sign_bit[g]);
+            let m = self.b.ins().band_not(mag[g], sign_bit2[g]);
+            self.b.ins().bor(m, s)
+        })
     }
-    fn ge(&mut self, a: Value, b: Value) -> Value {
-        self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, a, b)
+    fn ge(&mut self, a: Self::F, b: Self::F) -> Self::M {
+        self.fcmp(FloatCC::GreaterThanOrEqual, a, b)
     }
-    fn select(&mut self, m: Value, if_true: Value, if_false: Value) -> Value {
+    fn select(&mut self, m: Self::M, if_true: Self::F, if_false: Self::F) -> Self::F {
         self.lane_select(m, if_true, if_false)
     }
 }

@@ -41,7 +41,19 @@ pub fn vectorizable(program: &Program) -> bool {
     !program.pre.iter().chain(&program.post).any(|s| matches!(s.inst, Inst::Call { .. }))
 }
 
-const LANES: u8 = 2;
+/// f64x2 vectors per IR value: environments per step are twice this. The
+/// code is written for any number; two groups (four environments per step,
+/// two independent dependency chains interleaved) measured 5% to 15% faster
+/// than one on PickCube and close lid, for twice the code and the
+/// optimised compile time (BENCHMARKS.md, 2026-12-04): the code is bound by
+/// how many instructions the processor issues, not by the latency of one
+/// pair's divisions, so one group it is.
+pub const GROUPS: usize = 1;
+/// Environments per step.
+pub const LANES: usize = 2 * GROUPS;
+
+/// One IR value for the step's environments: group g holds lanes 2g, 2g+1.
+type W = [Value; GROUPS];
 
 pub struct LaneTranslator<'a, 'b> {
     pub(super) b: FunctionBuilder<'b>,
@@ -52,13 +64,13 @@ pub struct LaneTranslator<'a, 'b> {
     /// Where a sub-batch's argument block is built for `scalar`.
     args_slot: Option<StackSlot>,
     flags: MemFlagsData,
-    /// The f64x2 of each numeric IR value.
-    values: Vec<Option<Value>>,
-    /// The i64x2 lane mask of each boolean IR value.
-    masks: Vec<Option<Value>>,
+    /// The vectors of each numeric IR value.
+    values: Vec<Option<W>>,
+    /// The i64x2 lane masks of each boolean IR value.
+    masks: Vec<Option<W>>,
     numeric: Vec<bool>,
     loads: Vec<Option<u32>>,
-    consts: HashMap<(Block, Type, u64), Value>,
+    consts: HashMap<(Block, Type, u64), W>,
     /// The function's constant table (16 bytes per constant, both lanes),
     /// its address, and what it holds: see [`Self::constant_bits`].
     table: GlobalValue,
@@ -70,9 +82,9 @@ pub struct LaneTranslator<'a, 'b> {
     /// What is known of each IR value in the pair's finite path, where
     /// every observation slot is proved finite: see [`Facts`].
     facts: Vec<Facts>,
-    slot_cache: HashMap<(Block, u32), Value>,
-    /// The pair's two observation rows.
-    rows: Option<(Value, Value)>,
+    slot_cache: HashMap<(Block, u32), W>,
+    /// The step's observation rows, one per lane.
+    rows: Option<[Value; LANES]>,
     /// Host addresses, for the printed CLIF (see `Translator::symbols`).
     pub symbols: Vec<(usize, String)>,
 }
@@ -86,7 +98,7 @@ struct Facts {
     not_neg_zero: bool,
 }
 
-/// The loop index (the pair's first environment) and the argument block.
+/// The loop index (the step's first environment) and the argument block.
 struct Pair {
     i: Value,
     args: Value,
@@ -118,10 +130,10 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         }
     }
 
-    /// Emits the whole function: pairs while two environments remain,
-    /// then the scalar function for an odd last one. Returns the builder,
-    /// the host symbols called and the constant table's contents (one
-    /// 64-bit pattern per 16-byte entry, in both its halves).
+    /// Emits the whole function: steps of [`LANES`] environments while
+    /// that many remain, then the scalar function for the rest. Returns the
+    /// builder, the host symbols called and the constant table's contents
+    /// (one 64-bit pattern per 16-byte entry, in both its halves).
     pub fn translate(mut self) -> (FunctionBuilder<'b>, Vec<(usize, String)>, Vec<u64>) {
         let words = 10; // the fields of `BatchArgs`
         let data = StackSlotData::new(StackSlotKind::ExplicitSlot, words * 8, 3);
@@ -145,9 +157,9 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.b.switch_to_block(header);
         let i = self.b.use_var(i_var);
         let n = self.b.ins().load(types::I64, self.flags, args, field::N);
-        let i2 = self.b.ins().iadd_imm_u(i, 2);
-        let pair_left = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, i2, n);
-        self.b.ins().brif(pair_left, body, &[], tail, &[]);
+        let step_end = self.b.ins().iadd_imm_u(i, LANES as i64);
+        let step_left = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, step_end, n);
+        self.b.ins().brif(step_left, body, &[], tail, &[]);
 
         self.b.switch_to_block(body);
         let pair = Pair { i, args };
@@ -159,22 +171,22 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
         self.b.switch_to_block(fallback);
         let i = self.b.use_var(i_var);
-        let two = self.b.ins().iconst(types::I64, 2);
-        self.call_scalar(args, i, two);
+        let step = self.b.ins().iconst(types::I64, LANES as i64);
+        self.call_scalar(args, i, step);
         self.b.ins().jump(next, &[]);
 
         self.b.switch_to_block(next);
         let i = self.b.use_var(i_var);
-        let i2 = self.b.ins().iadd_imm_u(i, 2);
-        self.b.def_var(i_var, i2);
+        let i_next = self.b.ins().iadd_imm_u(i, LANES as i64);
+        self.b.def_var(i_var, i_next);
         self.b.ins().jump(header, &[]);
 
         self.b.switch_to_block(tail);
         let i = self.b.use_var(i_var);
         let n = self.b.ins().load(types::I64, self.flags, args, field::N);
-        let one_left = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+        let some_left = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
         let last = self.b.create_block();
-        self.b.ins().brif(one_left, last, &[], exit, &[]);
+        self.b.ins().brif(some_left, last, &[], exit, &[]);
         self.b.switch_to_block(last);
         let rest = self.b.ins().isub(n, i);
         self.call_scalar(args, i, rest);
@@ -227,15 +239,23 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.b.ins().iadd(base, off)
     }
 
-    /// A constant in both lanes. Zero and all-ones are built in a register
+    /// An operation applied to each group.
+    fn map1(&mut self, x: W, mut f: impl FnMut(&mut FunctionBuilder<'b>, Value) -> Value) -> W {
+        std::array::from_fn(|g| f(&mut self.b, x[g]))
+    }
+
+    fn map2(&mut self, x: W, y: W, mut f: impl FnMut(&mut FunctionBuilder<'b>, Value, Value) -> Value) -> W {
+        std::array::from_fn(|g| f(&mut self.b, x[g], y[g]))
+    }
+
+    /// A constant in every lane. Zero and all-ones are built in a register
     /// (one instruction, kept for the block). Any other is loaded from the
-    /// function's constant table right where it is used: a load used once
-    /// by the next instruction is folded into it as a memory operand
-    /// (`vmulpd 0x40(%rbx), %xmm1, %xmm2`), so a constant takes no register
-    /// and no instruction of its own. Cranelift's `vconst` would be loaded
-    /// into a register at each block's first use and kept there, and
-    /// polynomial coefficients held in registers force spills.
-    fn constant_bits(&mut self, ty: Type, bits: u64) -> Value {
+    /// function's constant table right where it is used, once per group: a
+    /// load used once by the next instruction is folded into it as a memory
+    /// operand, and otherwise is a short-lived register. Cranelift's
+    /// `vconst` would be loaded at each block's first use and held there:
+    /// polynomial coefficients held in registers forced spills.
+    fn constant_bits(&mut self, ty: Type, bits: u64) -> W {
         let Some(block) = self.b.current_block() else { unreachable!("constants are emitted inside a block") };
         let (Some(base), false) = (self.table_base, bits == 0 || bits == u64::MAX) else {
             let key = (block, ty, bits);
@@ -245,8 +265,8 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             let bytes: Vec<u8> = [bits.to_le_bytes(), bits.to_le_bytes()].concat();
             let c = self.b.func.dfg.constants.insert(ConstantData::from(bytes));
             let v = self.b.ins().vconst(ty, c);
-            self.consts.insert(key, v);
-            return v;
+            self.consts.insert(key, [v; GROUPS]);
+            return [v; GROUPS];
         };
         let next = self.table_entries.len() as u32;
         let index = *self.table_index.entry(bits).or_insert(next);
@@ -254,45 +274,64 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             self.table_entries.push(bits);
         }
         let table = MemFlagsData::new().with_notrap().with_readonly().with_can_move().with_aligned();
-        self.b.ins().load(ty, table, base, (index * 16) as i32)
+        std::array::from_fn(|_| self.b.ins().load(ty, table, base, (index * 16) as i32))
     }
 
-    /// `x` in both lanes.
-    pub(super) fn splat(&mut self, x: f64) -> Value {
+    /// `x` in every lane.
+    pub(super) fn splat(&mut self, x: f64) -> W {
         self.constant_bits(types::F64X2, x.to_bits())
     }
 
-    /// The same 64 bits in both lanes, as an i64x2.
-    pub(super) fn splat_i64(&mut self, x: i64) -> Value {
+    /// The same 64 bits in every lane, as i64x2s.
+    pub(super) fn splat_i64(&mut self, x: i64) -> W {
         self.constant_bits(types::I64X2, x as u64)
     }
 
-    /// `|x|` per lane: the sign bit cleared with a constant mask, which
-    /// stays in a register for the block (Cranelift's vector `fabs` builds
-    /// its mask anew each time, three instructions instead of one).
-    pub(super) fn abs(&mut self, x: Value) -> Value {
+    /// `|x|` per lane: the sign bit cleared with a constant mask (Cranelift's
+    /// vector `fabs` builds its mask anew each time, three instructions).
+    pub(super) fn abs(&mut self, x: W) -> W {
         let magnitude = self.constant_bits(types::F64X2, !(1u64 << 63));
-        self.b.ins().band(x, magnitude)
+        self.map2(x, magnitude, |b, x, m| b.ins().band(x, m))
     }
 
     /// `-x` per lane: the sign bit flipped (as `abs`, for `fneg`).
-    fn neg(&mut self, x: Value) -> Value {
+    fn neg(&mut self, x: W) -> W {
         let sign = self.splat(-0.0);
-        self.b.ins().bxor(x, sign)
+        self.map2(x, sign, |b, x, s| b.ins().bxor(x, s))
     }
 
-    /// A mask reinterpreted as f64x2 bits, for `bitselect` and `band`.
-    pub(super) fn mask_bits(&mut self, mask: Value) -> Value {
-        self.b.ins().bitcast(types::F64X2, MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little), mask)
+    /// Masks reinterpreted as f64x2 bits, for `bitselect` and `band`.
+    pub(super) fn mask_bits(&mut self, mask: W) -> W {
+        self.map1(mask, |b, m| b.ins().bitcast(types::F64X2, MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little), m))
     }
 
     /// `if mask { x } else { y }` per lane.
-    pub(super) fn lane_select(&mut self, mask: Value, x: Value, y: Value) -> Value {
+    pub(super) fn lane_select(&mut self, mask: W, x: W, y: W) -> W {
         let m = self.mask_bits(mask);
-        self.b.ins().bitselect(m, x, y)
+        std::array::from_fn(|g| self.b.ins().bitselect(m[g], x[g], y[g]))
     }
 
-    fn v(&mut self, x: crate::ir::Value) -> Value {
+    pub(super) fn fadd(&mut self, x: W, y: W) -> W {
+        self.map2(x, y, |b, x, y| b.ins().fadd(x, y))
+    }
+
+    pub(super) fn fsub(&mut self, x: W, y: W) -> W {
+        self.map2(x, y, |b, x, y| b.ins().fsub(x, y))
+    }
+
+    pub(super) fn fmul(&mut self, x: W, y: W) -> W {
+        self.map2(x, y, |b, x, y| b.ins().fmul(x, y))
+    }
+
+    pub(super) fn fdiv(&mut self, x: W, y: W) -> W {
+        self.map2(x, y, |b, x, y| b.ins().fdiv(x, y))
+    }
+
+    pub(super) fn fcmp(&mut self, cc: FloatCC, x: W, y: W) -> W {
+        self.map2(x, y, |b, x, y| b.ins().fcmp(cc, x, y))
+    }
+
+    fn v(&mut self, x: crate::ir::Value) -> W {
         if let Some(c) = self.ir_consts.get(x.0 as usize).copied().flatten() {
             return self.splat(c);
         }
@@ -305,59 +344,86 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         }
     }
 
-    /// The lane mask of an IR value: its own if it is a boolean computed
+    /// The lane masks of an IR value: its own if it is a boolean computed
     /// here, else `x != 0` per lane (NaN is true, as in the scalar code).
-    fn mask(&mut self, x: crate::ir::Value) -> Value {
+    fn mask(&mut self, x: crate::ir::Value) -> W {
         match self.masks.get(x.0 as usize).copied().flatten() {
             Some(m) => m,
             None => {
                 let v = self.v(x);
                 let zero = self.splat(0.0);
-                self.b.ins().fcmp(FloatCC::NotEqual, v, zero)
+                self.fcmp(FloatCC::NotEqual, v, zero)
             }
         }
     }
 
+    /// Whether any lane of `mask` is set, as an i8.
+    fn any(&mut self, mask: W) -> Value {
+        let mut m = mask[0];
+        for g in 1..GROUPS {
+            m = self.b.ins().bor(m, mask[g]);
+        }
+        self.b.ins().vany_true(m)
+    }
+
+    /// Whether every lane of `mask` is set, as an i8.
+    fn all(&mut self, mask: W) -> Value {
+        let mut m = mask[0];
+        for g in 1..GROUPS {
+            m = self.b.ins().band(m, mask[g]);
+        }
+        self.b.ins().vall_true(m)
+    }
+
+    /// Lane `lane` of a value (f64) or a mask (i64).
+    fn lane(&mut self, x: W, lane: usize) -> Value {
+        self.b.ins().extractlane(x[lane / 2], (lane % 2) as u8)
+    }
+
     /// Lane `lane` of a mask as an i8 0/1 condition.
-    fn lane_cond(&mut self, mask: Value, lane: u8) -> Value {
-        let m = self.b.ins().extractlane(mask, lane);
+    fn lane_cond(&mut self, mask: W, lane: usize) -> Value {
+        let m = self.lane(mask, lane);
         self.b.ins().icmp_imm_u(IntCC::NotEqual, m, 0)
     }
 
-    fn define_bool(&mut self, dest: u32, mask: Value) {
+    fn define_bool(&mut self, dest: u32, mask: W) {
         set(&mut self.masks, dest, mask);
         if self.numeric.get(dest as usize).copied().unwrap_or(true) {
             let bits = self.mask_bits(mask);
             let one = self.splat(1.0);
-            let f = self.b.ins().band(bits, one);
+            let f = self.map2(bits, one, |b, m, o| b.ins().band(m, o));
             set(&mut self.values, dest, f);
         }
     }
 
-    /// Two scalars as one vector: `[lane0, lane1]`.
-    fn join(&mut self, lane0: Value, lane1: Value) -> Value {
-        let v = self.b.ins().scalar_to_vector(types::F64X2, lane0);
-        self.b.ins().insertlane(v, lane1, 1)
+    /// Scalars, one per lane, as one value.
+    fn join(&mut self, lanes: [Value; LANES]) -> W {
+        std::array::from_fn(|g| {
+            let v = self.b.ins().scalar_to_vector(types::F64X2, lanes[2 * g]);
+            self.b.ins().insertlane(v, lanes[2 * g + 1], 1)
+        })
     }
 
-    /// Observation slot `o` of both environments, gathered from their rows
-    /// in the block that first needs it (as the scalar code loads it).
-    fn slot(&mut self, o: u32) -> Value {
+    /// Observation slot `o` of the step's environments, gathered from their
+    /// rows in the block that first needs it (as the scalar code loads it).
+    fn slot(&mut self, o: u32) -> W {
         let block = self.b.current_block();
         if let Some(block) = block
             && let Some(v) = self.slot_cache.get(&(block, o))
         {
             return *v;
         }
-        let Some((row0, row1)) = self.rows else { unreachable!("observation slots are read after the finiteness check") };
-        // Lane 0 by a 16-byte load of slots o and o + 1 of the first row
-        // (in bounds: the second row follows it), lane 1 inserted from the
-        // second row: three instructions, where `scalar_to_vector` of a
-        // load takes four (Cranelift zeroes a register and moves into it).
+        let Some(rows) = self.rows else { unreachable!("observation slots are read after the finiteness check") };
+        // Each group's first lane by a 16-byte load of slots o and o + 1
+        // of its first row (in bounds: its second row follows), its second
+        // lane inserted from the second row: three instructions, where
+        // `scalar_to_vector` of a load takes four.
         let unaligned = MemFlagsData::new().with_notrap();
-        let v = self.b.ins().load(types::F64X2, unaligned, row0, (o * 8) as i32);
-        let c = self.b.ins().load(types::F64, self.flags, row1, (o * 8) as i32);
-        let v = self.b.ins().insertlane(v, c, 1);
+        let v: W = std::array::from_fn(|g| {
+            let v = self.b.ins().load(types::F64X2, unaligned, rows[2 * g], (o * 8) as i32);
+            let c = self.b.ins().load(types::F64, self.flags, rows[2 * g + 1], (o * 8) as i32);
+            self.b.ins().insertlane(v, c, 1)
+        });
         if let Some(block) = block {
             self.slot_cache.insert((block, o), v);
         }
@@ -370,40 +436,41 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     }
 
     /// A host math function, called once per lane.
-    fn call_host(&mut self, address: usize, params: &[Value]) -> Value {
+    fn call_host(&mut self, address: usize, params: &[W]) -> W {
         let mut sig = Signature::new(self.b.func.signature.call_conv);
         for _ in params {
             sig.params.push(AbiParam::new(types::F64));
         }
         sig.returns.push(AbiParam::new(types::F64));
         let sig_ref = self.b.import_signature(sig);
-        let mut lanes = Vec::with_capacity(LANES as usize);
-        for lane in 0..LANES {
-            let scalars: Vec<Value> = params.iter().map(|p| self.b.ins().extractlane(*p, lane)).collect();
+        let mut lanes = [None; LANES];
+        for (lane, result) in lanes.iter_mut().enumerate() {
+            let scalars: Vec<Value> = params.iter().map(|p| self.lane(*p, lane)).collect();
             let callee = self.b.ins().iconst(self.ptr, address as i64);
             let call = self.b.ins().call_indirect(sig_ref, callee, &scalars);
-            lanes.push(self.b.inst_results(call)[0]);
+            *result = Some(self.b.inst_results(call)[0]);
         }
         self.after_call();
-        self.join(lanes[0], lanes[1])
+        let lanes = lanes.map(|l| l.unwrap_or_else(|| unreachable!("every lane was called")));
+        self.join(lanes)
     }
 
-    /// Sets the pair's rows and returns an i8 that is 1 only if every slot
-    /// of both rows is finite: their sum is. An infinity or a NaN anywhere
+    /// Sets the step's rows and returns an i8 that is 1 only if every slot
+    /// of every row is finite: their sum is. An infinity or a NaN anywhere
     /// makes the sum infinite or NaN, so a finite sum proves the rows
     /// finite; a sum that overflows though every slot is finite only sends
-    /// the pair to the scalar function, which checks slot by slot. Half the
+    /// the step to the scalar function, which checks slot by slot. Half the
     /// instructions of the scalar code's exact `x - x` test.
     fn check_observations(&mut self, pair: &Pair) -> Value {
         let width = i64::from(self.program.layout.width);
         let obs = self.field_ptr(pair, field::OBS);
         let row0 = self.element(obs, pair.i, width * 8);
-        let row1 = self.b.ins().iadd_imm_u(row0, width * 8);
-        self.rows = Some((row0, row1));
-        // The two rows are contiguous: 2 * width slots from row0.
+        let rows: [Value; LANES] = std::array::from_fn(|l| if l == 0 { row0 } else { self.b.ins().iadd_imm_u(row0, l as i64 * width * 8) });
+        self.rows = Some(rows);
+        // The rows are contiguous: LANES * width slots from row0.
         let vector = MemFlagsData::new().with_notrap().with_readonly().with_can_move();
         let mut acc: Vec<Value> = Vec::with_capacity(4);
-        for p in 0..width {
+        for p in 0..width * GROUPS as i64 {
             let x = self.b.ins().load(types::F64X2, vector, row0, (p * 16) as i32);
             let k = p as usize % 4;
             if k < acc.len() {
@@ -420,24 +487,29 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             acc = next;
         }
         match acc.pop() {
-            Some(sum) => self.all_finite(sum),
+            Some(sum) => {
+                let d = self.b.ins().fsub(sum, sum);
+                let zero = self.splat(0.0)[0];
+                let finite = self.b.ins().fcmp(FloatCC::Equal, d, zero);
+                self.b.ins().vall_true(finite)
+            }
             None => self.b.ins().iconst(types::I8, 1),
         }
     }
 
-    /// i8 1 iff both lanes of `x` are finite (`x - x` is 0, not NaN).
-    fn all_finite(&mut self, x: Value) -> Value {
-        let d = self.b.ins().fsub(x, x);
+    /// i8 1 iff every lane of `x` is finite (`x - x` is 0, not NaN).
+    fn all_finite(&mut self, x: W) -> Value {
+        let d = self.fsub(x, x);
         let zero = self.splat(0.0);
-        let finite = self.b.ins().fcmp(FloatCC::Equal, d, zero);
-        self.b.ins().vall_true(finite)
+        let finite = self.fcmp(FloatCC::Equal, d, zero);
+        self.all(finite)
     }
 
     // --------------------------------------------------------- statements
 
     /// The post block, each gated term's exclusive cone computed only when
-    /// its `when` holds in either lane (see `Translator::translate_post`).
-    fn translate_post(&mut self, stmts: &[Stmt], stage: Value) {
+    /// its `when` holds in any lane (see `Translator::translate_post`).
+    fn translate_post(&mut self, stmts: &[Stmt], stage: W) {
         let program = self.program;
         let Some(spec) = &program.reward else {
             return self.translate_stmts(&stmts.iter().collect::<Vec<_>>(), stage);
@@ -457,27 +529,29 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             pending.clear();
             let Inst::Select(c, a, b) = s.inst else { unreachable!("cones are built for selects only") };
             let mask = self.mask(c);
-            let any = self.b.ins().vany_true(mask);
+            let any = self.any(mask);
             let then = self.b.create_block();
             let merge = self.b.create_block();
-            let merged = self.b.append_block_param(merge, types::F64X2);
+            let merged: W = std::array::from_fn(|_| self.b.append_block_param(merge, types::F64X2));
             let otherwise = self.v(b);
-            self.b.ins().brif(any, then, &[], merge, &[codegen::ir::BlockArg::Value(otherwise)]);
+            let args: Vec<codegen::ir::BlockArg> = otherwise.iter().map(|v| codegen::ir::BlockArg::Value(*v)).collect();
+            self.b.ins().brif(any, then, &[], merge, &args);
             self.b.switch_to_block(then);
             let body: Vec<&Stmt> = stmts.iter().filter(|x| cone.contains(&x.dest.0)).collect();
             self.translate_stmts(&body, stage);
             let value = self.v(a);
             let otherwise = self.v(b);
             let chosen = self.lane_select(mask, value, otherwise);
-            self.b.ins().jump(merge, &[codegen::ir::BlockArg::Value(chosen)]);
+            let args: Vec<codegen::ir::BlockArg> = chosen.iter().map(|v| codegen::ir::BlockArg::Value(*v)).collect();
+            self.b.ins().jump(merge, &args);
             self.b.switch_to_block(merge);
             set(&mut self.values, s.dest.0, merged);
         }
         self.translate_stmts(&pending, stage);
     }
 
-    /// `stage` is the pair's two stages as f64x2 (0.0 in the pre block).
-    fn translate_stmts(&mut self, stmts: &[&Stmt], stage: Value) {
+    /// `stage` is the step's stages as f64 lanes (0.0 in the pre block).
+    fn translate_stmts(&mut self, stmts: &[&Stmt], stage: W) {
         for s in stmts.iter().copied() {
             let d = s.dest.0;
             let fact = self.derive_fact(&s.inst);
@@ -512,19 +586,23 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 }
                 Inst::Compare(c, x, y) => {
                     let (x, y) = (self.v(*x), self.v(*y));
-                    let m = self.b.ins().fcmp(float_cc(*c), x, y);
+                    let m = self.fcmp(float_cc(*c), x, y);
                     self.define_bool(d, m);
                     continue;
                 }
                 Inst::Not(x) => {
                     let m = self.mask(*x);
-                    let m = self.b.ins().bnot(m);
+                    let m = self.map1(m, |b, m| b.ins().bnot(m));
                     self.define_bool(d, m);
                     continue;
                 }
                 Inst::And(x, y) | Inst::Or(x, y) => {
                     let (mx, my) = (self.mask(*x), self.mask(*y));
-                    let m = if matches!(s.inst, Inst::And(..)) { self.b.ins().band(mx, my) } else { self.b.ins().bor(mx, my) };
+                    let m = if matches!(s.inst, Inst::And(..)) {
+                        self.map2(mx, my, |b, x, y| b.ins().band(x, y))
+                    } else {
+                        self.map2(mx, my, |b, x, y| b.ins().bor(x, y))
+                    };
                     self.define_bool(d, m);
                     continue;
                 }
@@ -535,7 +613,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 }
                 Inst::StageDone(i) => {
                     let at = self.splat(f64::from(*i));
-                    let m = self.b.ins().fcmp(FloatCC::GreaterThan, stage, at);
+                    let m = self.fcmp(FloatCC::GreaterThan, stage, at);
                     self.define_bool(d, m);
                     continue;
                 }
@@ -573,30 +651,30 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     /// NaN, or for x = -0.0 and y = +0.0; the maximum's `y < x ? x : y` only
     /// for a NaN, or for x = +0.0 and y = -0.0.) The safe normalisation of
     /// a quaternion takes the maximum of four absolute values.
-    fn translate_min_max(&mut self, m: Math2, (x, fx): (Value, Facts), (y, fy): (Value, Facts)) -> Value {
+    fn translate_min_max(&mut self, m: Math2, (x, fx): (W, Facts), (y, fy): (W, Facts)) -> W {
         if !(fx.not_nan && fy.not_nan) || !(fx.not_neg_zero || fy.not_neg_zero) {
-            return if m == Math2::Min { self.b.ins().fmin(x, y) } else { self.b.ins().fmax(x, y) };
+            return if m == Math2::Min { self.map2(x, y, |b, x, y| b.ins().fmin(x, y)) } else { self.map2(x, y, |b, x, y| b.ins().fmax(x, y)) };
         }
         match m {
             // Minimum: `a < b ? a : b` with a the operand that is never -0.0.
             Math2::Min => {
                 let (a, b) = if fx.not_neg_zero { (x, y) } else { (y, x) };
-                let less = self.b.ins().fcmp(FloatCC::LessThan, a, b);
+                let less = self.fcmp(FloatCC::LessThan, a, b);
                 self.lane_select(less, a, b)
             }
             // Maximum: `b < a ? a : b` with b the operand that is never -0.0.
             _ => {
                 let (a, b) = if fy.not_neg_zero { (x, y) } else { (y, x) };
-                let less = self.b.ins().fcmp(FloatCC::LessThan, b, a);
+                let less = self.fcmp(FloatCC::LessThan, b, a);
                 self.lane_select(less, a, b)
             }
         }
     }
 
-    fn translate_unary(&mut self, op: Math1, x: Value) -> Value {
+    fn translate_unary(&mut self, op: Math1, x: W) -> W {
         match op {
             Math1::Abs => self.abs(x),
-            Math1::Sqrt => self.b.ins().sqrt(x),
+            Math1::Sqrt => self.map1(x, |b, x| b.ins().sqrt(x)),
             Math1::Tanh => crate::builtins::tanh::tanh(self, x),
             other => match host::unary_address(other) {
                 Some(addr) => {
@@ -608,14 +686,14 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         }
     }
 
-    fn translate_binary(&mut self, op: Bin, x: Value, y: Value) -> Value {
+    fn translate_binary(&mut self, op: Bin, x: W, y: W) -> W {
         match op {
-            Bin::Add => self.b.ins().fadd(x, y),
-            Bin::Sub => self.b.ins().fsub(x, y),
-            Bin::Mul => self.b.ins().fmul(x, y),
-            Bin::Div => self.b.ins().fdiv(x, y),
-            Bin::Math(Math2::Min) => self.b.ins().fmin(x, y),
-            Bin::Math(Math2::Max) => self.b.ins().fmax(x, y),
+            Bin::Add => self.fadd(x, y),
+            Bin::Sub => self.fsub(x, y),
+            Bin::Mul => self.fmul(x, y),
+            Bin::Div => self.fdiv(x, y),
+            Bin::Math(Math2::Min) => self.map2(x, y, |b, x, y| b.ins().fmin(x, y)),
+            Bin::Math(Math2::Max) => self.map2(x, y, |b, x, y| b.ins().fmax(x, y)),
             Bin::Math(m) => match host::binary_address(m) {
                 Some(addr) => {
                     self.symbols.push((addr, format!("rwd_{}", format!("{m:?}").to_lowercase())));
@@ -640,19 +718,19 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         let values: Vec<crate::ir::Value> = program.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
         let outs = self.field_ptr(pair, field::OUTPUTS);
         let row0 = self.element(outs, pair.i, width * 8);
-        let rows = [row0, self.b.ins().iadd_imm_u(row0, width * 8)];
         for (k, v) in values.iter().enumerate() {
             let x = self.v(*v);
-            for (lane, row) in rows.iter().enumerate() {
-                let xl = self.b.ins().extractlane(x, lane as u8);
-                self.b.ins().store(self.flags, xl, *row, (k * 8) as i32);
+            for lane in 0..LANES {
+                let xl = self.lane(x, lane);
+                self.b.ins().store(self.flags, xl, row0, (lane as i64 * width * 8) as i32 + (k * 8) as i32);
             }
         }
         let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
         let flags = self.field_ptr(pair, field::FLAGS);
         let at = self.b.ins().iadd(flags, pair.i);
-        self.b.ins().store(self.flags, valid, at, 0);
-        self.b.ins().store(self.flags, valid, at, 1);
+        for lane in 0..LANES {
+            self.b.ins().store(self.flags, valid, at, lane as i32);
+        }
         self.b.ins().jump(next, &[]);
     }
 
@@ -676,12 +754,12 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         let stage_at = self.element(stage_base, pair.i, 4);
         let count_base = self.field_ptr(pair, field::COUNT);
         let count_at = self.element(count_base, pair.i, 4);
-        let gate_masks: Vec<Value> = spec.stages.iter().map(|st| self.mask(st.gate)).collect();
-        let hold_masks: Vec<Option<Value>> = spec.stages.iter().map(|st| st.hold.map(|(h, _)| self.mask(h))).collect();
-        let bonus_values: Vec<Option<Value>> = spec.stages.iter().map(|st| st.bonus.map(|b| self.v(b))).collect();
-        let mut machines = Vec::with_capacity(LANES as usize);
+        let gate_masks: Vec<W> = spec.stages.iter().map(|st| self.mask(st.gate)).collect();
+        let hold_masks: Vec<Option<W>> = spec.stages.iter().map(|st| st.hold.map(|(h, _)| self.mask(h))).collect();
+        let bonus_values: Vec<Option<W>> = spec.stages.iter().map(|st| st.bonus.map(|b| self.v(b))).collect();
+        let mut machines = Vec::with_capacity(LANES);
         for lane in 0..LANES {
-            let off = i32::from(lane) * 4;
+            let off = lane as i32 * 4;
             let stage0 = self.b.ins().load(types::I32, self.flags, stage_at, off);
             let count0 = self.b.ins().load(types::I32, self.flags, count_at, off);
             let input = stages::StageInputs {
@@ -689,27 +767,29 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 count0,
                 gates: gate_masks.iter().map(|m| self.lane_cond(*m, lane)).collect(),
                 holds: hold_masks.iter().map(|m| m.map(|m| self.lane_cond(m, lane))).collect(),
-                bonuses: bonus_values.iter().map(|v| v.map(|v| self.b.ins().extractlane(v, lane))).collect(),
+                bonuses: bonus_values.iter().map(|v| v.map(|v| self.lane(v, lane))).collect(),
                 zero: self.b.ins().f64const(0.0),
             };
             machines.push(stages::emit(&mut self.b, &spec, &input));
         }
-        let stage_lanes: Vec<Value> = machines.iter().map(|m| self.b.ins().fcvt_from_uint(types::F64, m.stage)).collect();
-        let stage = self.join(stage_lanes[0], stage_lanes[1]);
+        let stage_lanes: [Value; LANES] = std::array::from_fn(|l| self.b.ins().fcvt_from_uint(types::F64, machines[l].stage));
+        let stage = self.join(stage_lanes);
 
         // Post block, shaping, terms, reward.
         self.translate_post(&program.post, stage);
         let mut shape = self.splat(0.0);
         for (s, st_spec) in spec.stages.iter().enumerate() {
             let at = self.splat(s as f64);
-            let here = self.b.ins().fcmp(FloatCC::Equal, stage, at);
+            let here = self.fcmp(FloatCC::Equal, stage, at);
             let v = self.v(st_spec.shape);
             shape = self.lane_select(here, v, shape);
         }
         let mut terms = vec![stage, shape];
         for s in 0..spec.stages.len() {
-            if let (Some(p0), Some(p1)) = (machines[0].paid[s], machines[1].paid[s]) {
-                terms.push(self.join(p0, p1));
+            let paid: Option<Vec<Value>> = machines.iter().map(|m| m.paid[s]).collect();
+            if let Some(paid) = paid {
+                let lanes: [Value; LANES] = std::array::from_fn(|l| paid[l]);
+                terms.push(self.join(lanes));
             }
         }
         for t in &spec.terms {
@@ -717,14 +797,14 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         }
         let mut sum = self.splat(0.0);
         for t in &terms {
-            sum = self.b.ins().fadd(sum, *t);
+            sum = self.fadd(sum, *t);
         }
         let mut reward = sum;
         let success = match spec.success {
             Some(v) => self.mask(v),
             None if k > 0 => {
                 let at = self.splat(f64::from(k));
-                self.b.ins().fcmp(FloatCC::Equal, stage, at)
+                self.fcmp(FloatCC::Equal, stage, at)
             }
             None => self.splat_i64(0),
         };
@@ -736,7 +816,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         // infinite or NaN if any term is, and the reward is that sum or the
         // success value. As with the observations, an overflow of finite
         // values only costs a trip through the scalar function.
-        let both = self.b.ins().fadd(reward, sum);
+        let both = self.fadd(reward, sum);
         let all_finite = self.all_finite(both);
         let store = self.b.create_block();
         self.b.ins().brif(all_finite, store, &[], fallback, &[]);
@@ -746,17 +826,17 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         let normalized = if hi > lo {
             let lo_v = self.splat(lo);
             let span = self.splat(hi - lo);
-            let x = self.b.ins().fsub(reward, lo_v);
-            let x = self.b.ins().fdiv(x, span);
+            let x = self.fsub(reward, lo_v);
+            let x = self.fdiv(x, span);
             self.clamp01(x)
         } else {
             self.splat(0.0)
         };
         let one = self.splat(1.0);
         let progress = if k > 0 {
-            let shaped = self.b.ins().fadd(stage, shape);
+            let shaped = self.fadd(stage, shape);
             let kf = self.splat(f64::from(k + 1));
-            let x = self.b.ins().fdiv(shaped, kf);
+            let x = self.fdiv(shaped, kf);
             let p = self.clamp01(x);
             self.lane_select(success, one, p)
         } else {
@@ -768,28 +848,29 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         for (f, v) in [(field::REWARD, reward), (field::NORMALIZED, normalized), (field::PROGRESS, progress)] {
             let base = self.field_ptr(pair, f);
             let at = self.element(base, pair.i, 8);
-            self.b.ins().store(unaligned, v, at, 0);
+            for (g, x) in v.iter().enumerate() {
+                self.b.ins().store(unaligned, *x, at, g as i32 * 16);
+            }
         }
         let terms_base = self.field_ptr(pair, field::TERMS);
         let row0 = self.element(terms_base, pair.i, n_terms * 8);
         for lane in 0..LANES {
-            let row_off = i32::from(lane) * (n_terms * 8) as i32;
+            let row_off = lane as i32 * (n_terms * 8) as i32;
             for (t, v) in terms.iter().enumerate() {
-                let x = self.b.ins().extractlane(*v, lane);
+                let x = self.lane(*v, lane);
                 self.b.ins().store(self.flags, x, row0, row_off + (t * 8) as i32);
             }
         }
         let flags_base = self.field_ptr(pair, field::FLAGS);
         let flags_at = self.b.ins().iadd(flags_base, pair.i);
         for (lane, m) in machines.iter().enumerate() {
-            let lane8 = lane as u8;
             // Without stages the machine state never changes: no stores.
             if k > 0 {
                 self.b.ins().store(self.flags, m.stage, stage_at, lane as i32 * 4);
                 self.b.ins().store(self.flags, m.count, count_at, lane as i32 * 4);
             }
             // flags = success | valid | regressed << 2
-            let succeeded = self.lane_cond(success, lane8);
+            let succeeded = self.lane_cond(success, lane);
             let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
             let reg = self.b.ins().ishl_imm_u(m.regressed, 2);
             let f = self.b.ins().bor(succeeded, valid);
@@ -806,11 +887,13 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     /// are exactly IEEE 754-2019 minimum and maximum (a -0.0 ends as +0.0
     /// in both), and Cranelift lowers each to one `minpd`/`maxpd` instead
     /// of the eight-instruction sequence NaN operands need.
-    fn clamp01(&mut self, x: Value) -> Value {
-        let (zero, one) = (self.splat(0.0), self.splat(1.0));
-        let below_one = self.b.ins().fcmp(FloatCC::LessThan, x, one);
+    fn clamp01(&mut self, x: W) -> W {
+        let one = self.splat(1.0);
+        let below_one = self.fcmp(FloatCC::LessThan, x, one);
+        let one = self.splat(1.0);
         let m = self.lane_select(below_one, x, one);
-        let positive = self.b.ins().fcmp(FloatCC::LessThan, zero, m);
+        let zero = self.splat(0.0);
+        let positive = self.fcmp(FloatCC::LessThan, zero, m);
         self.lane_select(positive, m, zero)
     }
 }

@@ -706,7 +706,9 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
     // ------------------------------------------------------------- checks
 
-    fn translate_check(&mut self, pair: &Pair, next: Block, fallback: Block) {
+    /// Checks the step's observations (to `fallback` if not all finite)
+    /// and emits the pre block in the block where they are.
+    fn translate_pre(&mut self, pair: &Pair, fallback: Block) {
         let ok = self.check_observations(pair);
         let compute = self.b.create_block();
         self.b.ins().brif(ok, compute, &[], fallback, &[]);
@@ -714,6 +716,11 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         let program = self.program;
         let zero = self.splat(0.0);
         self.translate_stmts(&program.pre.iter().collect::<Vec<_>>(), zero);
+    }
+
+    fn translate_check(&mut self, pair: &Pair, next: Block, fallback: Block) {
+        self.translate_pre(pair, fallback);
+        let program = self.program;
         let width: i64 = self.program.outputs.iter().map(|o| o.values.len() as i64).sum();
         let values: Vec<crate::ir::Value> = program.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
         let outs = self.field_ptr(pair, field::OUTPUTS);
@@ -740,14 +747,8 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         let Some(spec) = self.program.reward.clone() else { return };
         let k = spec.stages.len() as u32;
         let n_terms = self.program.term_names().len() as i64;
-        let ok = self.check_observations(pair);
-        let compute = self.b.create_block();
-        self.b.ins().brif(ok, compute, &[], fallback, &[]);
-
-        self.b.switch_to_block(compute);
+        self.translate_pre(pair, fallback);
         let program = self.program;
-        let zero = self.splat(0.0);
-        self.translate_stmts(&program.pre.iter().collect::<Vec<_>>(), zero);
 
         // The stage machine, once per lane.
         let stage_base = self.field_ptr(pair, field::STAGE);

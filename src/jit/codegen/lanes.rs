@@ -99,7 +99,7 @@ struct Facts {
 }
 
 /// The loop index (the step's first environment) and the argument block.
-struct Pair {
+struct Step {
     i: Value,
     args: Value,
 }
@@ -162,11 +162,11 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.b.ins().brif(step_left, body, &[], tail, &[]);
 
         self.b.switch_to_block(body);
-        let pair = Pair { i, args };
+        let step = Step { i, args };
         if self.program.reward.is_some() {
-            self.translate_reward(&pair, next, fallback);
+            self.translate_reward(&step, next, fallback);
         } else {
-            self.translate_check(&pair, next, fallback);
+            self.translate_check(&step, next, fallback);
         }
 
         self.b.switch_to_block(fallback);
@@ -230,8 +230,8 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
     // ------------------------------------------------------------ helpers
 
-    fn field_ptr(&mut self, pair: &Pair, offset: i32) -> Value {
-        self.b.ins().load(self.ptr, self.flags, pair.args, offset)
+    fn field_ptr(&mut self, step: &Step, offset: i32) -> Value {
+        self.b.ins().load(self.ptr, self.flags, step.args, offset)
     }
 
     fn element(&mut self, base: Value, index: Value, scale: i64) -> Value {
@@ -461,10 +461,10 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     /// finite; a sum that overflows though every slot is finite only sends
     /// the step to the scalar function, which checks slot by slot. Half the
     /// instructions of the scalar code's exact `x - x` test.
-    fn check_observations(&mut self, pair: &Pair) -> Value {
+    fn check_observations(&mut self, step: &Step) -> Value {
         let width = i64::from(self.program.layout.width);
-        let obs = self.field_ptr(pair, field::OBS);
-        let row0 = self.element(obs, pair.i, width * 8);
+        let obs = self.field_ptr(step, field::OBS);
+        let row0 = self.element(obs, step.i, width * 8);
         let rows: [Value; LANES] = std::array::from_fn(|l| if l == 0 { row0 } else { self.b.ins().iadd_imm_u(row0, l as i64 * width * 8) });
         self.rows = Some(rows);
         // The rows are contiguous: LANES * width slots from row0.
@@ -708,8 +708,8 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
     /// Checks the step's observations (to `fallback` if not all finite)
     /// and emits the pre block in the block where they are.
-    fn translate_pre(&mut self, pair: &Pair, fallback: Block) {
-        let ok = self.check_observations(pair);
+    fn translate_pre(&mut self, step: &Step, fallback: Block) {
+        let ok = self.check_observations(step);
         let compute = self.b.create_block();
         self.b.ins().brif(ok, compute, &[], fallback, &[]);
         self.b.switch_to_block(compute);
@@ -718,13 +718,13 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.translate_stmts(&program.pre.iter().collect::<Vec<_>>(), zero);
     }
 
-    fn translate_check(&mut self, pair: &Pair, next: Block, fallback: Block) {
-        self.translate_pre(pair, fallback);
+    fn translate_check(&mut self, step: &Step, next: Block, fallback: Block) {
+        self.translate_pre(step, fallback);
         let program = self.program;
         let width: i64 = self.program.outputs.iter().map(|o| o.values.len() as i64).sum();
         let values: Vec<crate::ir::Value> = program.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
-        let outs = self.field_ptr(pair, field::OUTPUTS);
-        let row0 = self.element(outs, pair.i, width * 8);
+        let outs = self.field_ptr(step, field::OUTPUTS);
+        let row0 = self.element(outs, step.i, width * 8);
         for (k, v) in values.iter().enumerate() {
             let x = self.v(*v);
             for lane in 0..LANES {
@@ -733,8 +733,8 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             }
         }
         let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
-        let flags = self.field_ptr(pair, field::FLAGS);
-        let at = self.b.ins().iadd(flags, pair.i);
+        let flags = self.field_ptr(step, field::FLAGS);
+        let at = self.b.ins().iadd(flags, step.i);
         for lane in 0..LANES {
             self.b.ins().store(self.flags, valid, at, lane as i32);
         }
@@ -743,18 +743,18 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
     // ------------------------------------------------------------ rewards
 
-    fn translate_reward(&mut self, pair: &Pair, next: Block, fallback: Block) {
+    fn translate_reward(&mut self, step: &Step, next: Block, fallback: Block) {
         let Some(spec) = self.program.reward.clone() else { return };
         let k = spec.stages.len() as u32;
         let n_terms = self.program.term_names().len() as i64;
-        self.translate_pre(pair, fallback);
+        self.translate_pre(step, fallback);
         let program = self.program;
 
         // The stage machine, once per lane.
-        let stage_base = self.field_ptr(pair, field::STAGE);
-        let stage_at = self.element(stage_base, pair.i, 4);
-        let count_base = self.field_ptr(pair, field::COUNT);
-        let count_at = self.element(count_base, pair.i, 4);
+        let stage_base = self.field_ptr(step, field::STAGE);
+        let stage_at = self.element(stage_base, step.i, 4);
+        let count_base = self.field_ptr(step, field::COUNT);
+        let count_at = self.element(count_base, step.i, 4);
         let gate_masks: Vec<W> = spec.stages.iter().map(|st| self.mask(st.gate)).collect();
         let hold_masks: Vec<Option<W>> = spec.stages.iter().map(|st| st.hold.map(|(h, _)| self.mask(h))).collect();
         let bonus_values: Vec<Option<W>> = spec.stages.iter().map(|st| st.bonus.map(|b| self.v(b))).collect();
@@ -847,14 +847,14 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         // Two neighbouring environments' f64s are one unaligned 16-byte store.
         let unaligned = MemFlagsData::new().with_notrap();
         for (f, v) in [(field::REWARD, reward), (field::NORMALIZED, normalized), (field::PROGRESS, progress)] {
-            let base = self.field_ptr(pair, f);
-            let at = self.element(base, pair.i, 8);
+            let base = self.field_ptr(step, f);
+            let at = self.element(base, step.i, 8);
             for (g, x) in v.iter().enumerate() {
                 self.b.ins().store(unaligned, *x, at, g as i32 * 16);
             }
         }
-        let terms_base = self.field_ptr(pair, field::TERMS);
-        let row0 = self.element(terms_base, pair.i, n_terms * 8);
+        let terms_base = self.field_ptr(step, field::TERMS);
+        let row0 = self.element(terms_base, step.i, n_terms * 8);
         for lane in 0..LANES {
             let row_off = lane as i32 * (n_terms * 8) as i32;
             for (t, v) in terms.iter().enumerate() {
@@ -862,8 +862,8 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 self.b.ins().store(self.flags, x, row0, row_off + (t * 8) as i32);
             }
         }
-        let flags_base = self.field_ptr(pair, field::FLAGS);
-        let flags_at = self.b.ins().iadd(flags_base, pair.i);
+        let flags_base = self.field_ptr(step, field::FLAGS);
+        let flags_at = self.b.ins().iadd(flags_base, step.i);
         for (lane, m) in machines.iter().enumerate() {
             // Without stages the machine state never changes: no stores.
             if k > 0 {

@@ -359,19 +359,13 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
     /// Whether any lane of `mask` is set, as an i8.
     fn any(&mut self, mask: W) -> Value {
-        let mut m = mask[0];
-        for g in 1..GROUPS {
-            m = self.b.ins().bor(m, mask[g]);
-        }
+        let m = mask[1..].iter().fold(mask[0], |m, x| self.b.ins().bor(m, *x));
         self.b.ins().vany_true(m)
     }
 
     /// Whether every lane of `mask` is set, as an i8.
     fn all(&mut self, mask: W) -> Value {
-        let mut m = mask[0];
-        for g in 1..GROUPS {
-            m = self.b.ins().band(m, mask[g]);
-        }
+        let m = mask[1..].iter().fold(mask[0], |m, x| self.b.ins().band(m, *x));
         self.b.ins().vall_true(m)
     }
 

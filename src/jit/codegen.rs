@@ -155,12 +155,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().load(self.ptr, self.flags, env.args, offset)
     }
 
-    /// `base + index * scale + extra` as a pointer.
-    fn element(&mut self, base: Value, index: Value, scale: i64) -> Value {
-        let off = self.b.ins().imul_imm_u(index, scale);
-        self.b.ins().iadd(base, off)
-    }
-
     fn f64c(&mut self, x: f64) -> Value {
         let Some(block) = self.b.current_block() else { return self.b.ins().f64const(x) };
         if let Some(v) = self.consts.get(&(block, x.to_bits())) {
@@ -229,11 +223,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     fn call_host(&mut self, address: usize, params: &[Value]) -> Value {
-        let mut sig = Signature::new(self.b.func.signature.call_conv);
-        for _ in params {
-            sig.params.push(AbiParam::new(types::F64));
-        }
-        sig.returns.push(AbiParam::new(types::F64));
+        let sig = math_signature(self.b.func.signature.call_conv, params.len());
         let sig_ref = self.import(sig);
         let callee = self.b.ins().iconst(self.ptr, address as i64);
         let call = self.b.ins().call_indirect(sig_ref, callee, params);
@@ -253,7 +243,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn check_observation(&mut self, env: &Env) -> Value {
         let width = self.program.layout.width as i64;
         let obs = self.field_ptr(env, field::OBS);
-        let row = self.element(obs, env.i, width * 8);
+        let row = element(&mut self.b, obs, env.i, width * 8);
         self.row = Some(row);
         // Not `aligned`: a row starts at any multiple of 8 bytes, and an
         // aligned vector load may be folded into an instruction that faults
@@ -275,7 +265,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
         }
         let mut scalars = Vec::with_capacity(3);
-        if let Some(sum) = self.sum_tree(acc) {
+        if let Some(sum) = sum_tree(&mut self.b, acc) {
             for lane in 0..2u8 {
                 scalars.push(self.b.ins().extractlane(sum, lane));
             }
@@ -285,7 +275,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             let x = self.b.ins().load(types::F64, scalar, row, ((width - 1) * 8) as i32);
             scalars.push(self.b.ins().fsub(x, x));
         }
-        match self.sum_tree(scalars) {
+        match sum_tree(&mut self.b, scalars) {
             Some(d) => {
                 let zero = self.f64c(0.0);
                 self.b.ins().fcmp(FloatCC::Equal, d, zero)
@@ -322,18 +312,6 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn after_call(&mut self) {
         self.slot_cache.clear();
         self.consts.clear();
-    }
-
-    /// The sum of `xs` added pairwise as a balanced tree (`None` if empty).
-    fn sum_tree(&mut self, mut xs: Vec<Value>) -> Option<Value> {
-        while xs.len() > 1 {
-            let mut next = Vec::with_capacity(xs.len().div_ceil(2));
-            for pair in xs.chunks(2) {
-                next.push(if pair.len() == 2 { self.b.ins().fadd(pair[0], pair[1]) } else { pair[0] });
-            }
-            xs = next;
-        }
-        xs.pop()
     }
 
     fn translate_block(&mut self, stmts: &[Stmt], stage: Option<Value>) {
@@ -553,7 +531,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let program = self.program;
         self.translate_block(&program.pre, None);
         let outs = self.field_ptr(env, field::OUTPUTS);
-        let row = self.element(outs, env.i, i64::from(width) * 8);
+        let row = element(&mut self.b, outs, env.i, i64::from(width) * 8);
         let values: Vec<crate::ir::Value> = self.program.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
         for (k, v) in values.iter().enumerate() {
             let x = self.v(*v);
@@ -577,11 +555,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         let zero = self.f64c(0.0);
         for f in [field::REWARD, field::NORMALIZED, field::PROGRESS] {
             let base = self.field_ptr(env, f);
-            let at = self.element(base, env.i, 8);
+            let at = element(&mut self.b, base, env.i, 8);
             self.b.ins().store(self.flags, zero, at, 0);
         }
         let terms_base = self.field_ptr(env, field::TERMS);
-        let row = self.element(terms_base, env.i, n_terms * 8);
+        let row = element(&mut self.b, terms_base, env.i, n_terms * 8);
         for t in 0..n_terms {
             self.b.ins().store(self.flags, zero, row, (t * 8) as i32);
         }
@@ -593,9 +571,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         let program = self.program;
         self.translate_block(&program.pre, None);
         let stage_base = self.field_ptr(env, field::STAGE);
-        let stage_at = self.element(stage_base, env.i, 4);
+        let stage_at = element(&mut self.b, stage_base, env.i, 4);
         let count_base = self.field_ptr(env, field::COUNT);
-        let count_at = self.element(count_base, env.i, 4);
+        let count_at = element(&mut self.b, count_base, env.i, 4);
         let stage0 = self.b.ins().load(types::I32, self.flags, stage_at, 0);
         let count0 = self.b.ins().load(types::I32, self.flags, count_at, 0);
 
@@ -675,11 +653,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         };
         for (f, v) in [(field::REWARD, reward), (field::NORMALIZED, normalized), (field::PROGRESS, progress)] {
             let base = self.field_ptr(env, f);
-            let at = self.element(base, env.i, 8);
+            let at = element(&mut self.b, base, env.i, 8);
             self.b.ins().store(self.flags, v, at, 0);
         }
         let terms_base = self.field_ptr(env, field::TERMS);
-        let row = self.element(terms_base, env.i, n_terms * 8);
+        let row = element(&mut self.b, terms_base, env.i, n_terms * 8);
         for (t, v) in terms.iter().enumerate() {
             self.b.ins().store(self.flags, *v, row, (t * 8) as i32);
         }
@@ -703,6 +681,32 @@ impl<'a, 'b> Translator<'a, 'b> {
         let m = self.b.ins().fmin(x, one);
         self.b.ins().fmax(m, zero)
     }
+}
+
+/// `base + index * scale` as a pointer.
+fn element(b: &mut FunctionBuilder, base: Value, index: Value, scale: i64) -> Value {
+    let off = b.ins().imul_imm_u(index, scale);
+    b.ins().iadd(base, off)
+}
+
+/// The sum of `xs` added pairwise as a balanced tree (`None` if empty).
+fn sum_tree(b: &mut FunctionBuilder, mut xs: Vec<Value>) -> Option<Value> {
+    while xs.len() > 1 {
+        let mut next = Vec::with_capacity(xs.len().div_ceil(2));
+        for pair in xs.chunks(2) {
+            next.push(if pair.len() == 2 { b.ins().fadd(pair[0], pair[1]) } else { pair[0] });
+        }
+        xs = next;
+    }
+    xs.pop()
+}
+
+/// A host math function's signature: `arity` f64s to one f64.
+fn math_signature(call_conv: isa::CallConv, arity: usize) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend(std::iter::repeat_n(AbiParam::new(types::F64), arity));
+    sig.returns.push(AbiParam::new(types::F64));
+    sig
 }
 
 fn float_cc(c: Cmp) -> FloatCC {

@@ -295,11 +295,7 @@ fn define_functions(
         return Ok((scalar, scalar));
     }
     module.clear_context(ctx);
-    set_signature(&mut ctx.func, module.isa());
-    let callee = module.declare_func_in_func(scalar, &mut ctx.func);
-    let table = module.declare_data(&format!("rwd_{}_x2_constants", program.name), Linkage::Local, false, false).map_err(codegen_error)?;
-    let table_gv = module.declare_data_in_func(table, &mut ctx.func);
-    let (_, constants) = translate_lanes(program, &mut ctx.func, module.isa(), callee, table_gv);
+    let (table, _, constants) = translate_lanes(module, program, scalar, &mut ctx.func)?;
     let pairs = module.declare_function(&format!("rwd_{}_x2", program.name), Linkage::Export, &ctx.func.signature).map_err(codegen_error)?;
     module.define_function(pairs, ctx).map_err(codegen_error)?;
     module.define_data(table, &constant_table(&constants)).map_err(codegen_error)?;
@@ -359,21 +355,29 @@ fn translate(program: &Program, func: &mut cranelift::codegen::ir::Function, isa
     symbols
 }
 
-/// Emits the two-lane function into `func`, whose signature is set and
-/// which imports the scalar function as `scalar` and its constant table as
-/// `table`; returns the host symbols it calls and the table's constants.
+/// Emits the two-lane function into `func`, importing the scalar function
+/// `scalar` and declaring its constant table in `module`; returns the
+/// table (to be defined with the constants), the host symbols it calls and
+/// the constants. Both compiling and printing go through here, so the
+/// printed CLIF is the compiled function.
 fn translate_lanes(
+    module: &mut JITModule,
     program: &Program,
+    scalar: cranelift_module::FuncId,
     func: &mut cranelift::codegen::ir::Function,
-    isa: &dyn cranelift::codegen::isa::TargetIsa,
-    scalar: cranelift::codegen::ir::FuncRef,
-    table: cranelift::codegen::ir::GlobalValue,
-) -> (Vec<(usize, String)>, Vec<u64>) {
+) -> Result<(cranelift_module::DataId, Vec<(usize, String)>, Vec<u64>), JitError> {
+    set_signature(func, module.isa());
+    let callee = module.declare_func_in_func(scalar, func);
+    let table = module
+        .declare_data(&format!("rwd_{}_x2_constants", program.name), Linkage::Local, false, false)
+        .map_err(|e| JitError::Codegen(format!("{e:?}")))?;
+    let table_gv = module.declare_data_in_func(table, func);
+    let isa = module.isa();
     let mut fbc = FunctionBuilderContext::new();
     let builder = FunctionBuilder::new(func, &mut fbc);
-    let (builder, symbols, constants) = codegen::lanes::LaneTranslator::new(builder, program, isa.pointer_type(), scalar, table).translate();
+    let (builder, symbols, constants) = codegen::lanes::LaneTranslator::new(builder, program, isa.pointer_type(), callee, table_gv).translate();
     builder.finalize(isa.frontend_config());
-    (symbols, constants)
+    Ok((table, symbols, constants))
 }
 
 /// How hard Cranelift works: the trade between compile time and code
@@ -487,13 +491,7 @@ impl JitProgram {
                     .declare_function(&format!("rwd_{}", self.source.name), Linkage::Local, &func.signature)
                     .map_err(|e| JitError::Codegen(e.to_string()))?;
                 let mut pairs = cranelift::codegen::ir::Function::new();
-                set_signature(&mut pairs, &*isa);
-                let callee = module.declare_func_in_func(scalar, &mut pairs);
-                let table = module
-                    .declare_data(&format!("rwd_{}_x2_constants", self.source.name), Linkage::Local, false, false)
-                    .map_err(|e| JitError::Codegen(e.to_string()))?;
-                let table = module.declare_data_in_func(table, &mut pairs);
-                let (symbols, constants) = translate_lanes(&self.source, &mut pairs, &*isa, callee, table);
+                let (_, symbols, constants) = translate_lanes(&mut module, &self.source, scalar, &mut pairs)?;
                 text.push_str("\n; the optimised tier's entry: two environments per step, the scalar function above for the rest\n");
                 text.push_str(&symbolize(&pairs.display().to_string(), &symbols));
                 let listed: Vec<String> = constants.iter().map(|c| format!("{c:#018x}")).collect();

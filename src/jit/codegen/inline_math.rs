@@ -80,6 +80,7 @@ impl FloatOps for super::lanes::LaneTranslator<'_, '_> {
     }
     fn copysign(&mut self, mag: Self::F, sign: Self::F) -> Self::F {
         // Bitwise, as copysign is: the magnitude's bits but the sign bit.
+        // One constant load per use (see `LaneTranslator::constant_bits`).
         let sign_bit = self.splat(-0.0);
         let sign_bit2 = self.splat(-0.0);
         std::array::from_fn(|g| {

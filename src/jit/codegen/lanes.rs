@@ -26,7 +26,7 @@
 
 use super::super::host;
 use super::super::sink;
-use super::{FLAG_VALID, field, float_cc, numeric_uses, set, stages};
+use super::{FLAG_VALID, element, field, float_cc, math_signature, numeric_uses, set, stages, sum_tree};
 use crate::builtins::{Math1, Math2};
 use crate::ir::{Bin, Inst, Program, Stmt};
 use cranelift::codegen::ir::{ConstantData, FuncRef, GlobalValue, StackSlot};
@@ -221,7 +221,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         for (f, row_bytes) in rows {
             // A check's reward pointers are null: offset, never dereferenced.
             let base = self.b.ins().load(self.ptr, self.flags, args, f);
-            let at = self.element(base, i, row_bytes);
+            let at = element(&mut self.b, base, i, row_bytes);
             self.b.ins().store(self.flags, at, sub, f);
         }
         self.b.ins().call(self.scalar, &[sub]);
@@ -232,11 +232,6 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
     fn field_ptr(&mut self, step: &Step, offset: i32) -> Value {
         self.b.ins().load(self.ptr, self.flags, step.args, offset)
-    }
-
-    fn element(&mut self, base: Value, index: Value, scale: i64) -> Value {
-        let off = self.b.ins().imul_imm_u(index, scale);
-        self.b.ins().iadd(base, off)
     }
 
     /// An operation applied to each group.
@@ -431,21 +426,15 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
     /// A host math function, called once per lane.
     fn call_host(&mut self, address: usize, params: &[W]) -> W {
-        let mut sig = Signature::new(self.b.func.signature.call_conv);
-        for _ in params {
-            sig.params.push(AbiParam::new(types::F64));
-        }
-        sig.returns.push(AbiParam::new(types::F64));
+        let sig = math_signature(self.b.func.signature.call_conv, params.len());
         let sig_ref = self.b.import_signature(sig);
-        let mut lanes = [None; LANES];
-        for (lane, result) in lanes.iter_mut().enumerate() {
+        let lanes: [Value; LANES] = std::array::from_fn(|lane| {
             let scalars: Vec<Value> = params.iter().map(|p| self.lane(*p, lane)).collect();
             let callee = self.b.ins().iconst(self.ptr, address as i64);
             let call = self.b.ins().call_indirect(sig_ref, callee, &scalars);
-            *result = Some(self.b.inst_results(call)[0]);
-        }
+            self.b.inst_results(call)[0]
+        });
         self.after_call();
-        let lanes = lanes.map(|l| l.unwrap_or_else(|| unreachable!("every lane was called")));
         self.join(lanes)
     }
 
@@ -458,7 +447,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     fn check_observations(&mut self, step: &Step) -> Value {
         let width = i64::from(self.program.layout.width);
         let obs = self.field_ptr(step, field::OBS);
-        let row0 = self.element(obs, step.i, width * 8);
+        let row0 = element(&mut self.b, obs, step.i, width * 8);
         let rows: [Value; LANES] = std::array::from_fn(|l| if l == 0 { row0 } else { self.b.ins().iadd_imm_u(row0, l as i64 * width * 8) });
         self.rows = Some(rows);
         // The rows are contiguous: LANES * width slots from row0.
@@ -473,14 +462,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 acc.push(x);
             }
         }
-        while acc.len() > 1 {
-            let mut next = Vec::with_capacity(acc.len().div_ceil(2));
-            for two in acc.chunks(2) {
-                next.push(if two.len() == 2 { self.b.ins().fadd(two[0], two[1]) } else { two[0] });
-            }
-            acc = next;
-        }
-        match acc.pop() {
+        match sum_tree(&mut self.b, acc) {
             Some(sum) => {
                 let d = self.b.ins().fsub(sum, sum);
                 let zero = self.splat(0.0)[0];
@@ -718,7 +700,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         let width: i64 = self.program.outputs.iter().map(|o| o.values.len() as i64).sum();
         let values: Vec<crate::ir::Value> = program.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
         let outs = self.field_ptr(step, field::OUTPUTS);
-        let row0 = self.element(outs, step.i, width * 8);
+        let row0 = element(&mut self.b, outs, step.i, width * 8);
         for (k, v) in values.iter().enumerate() {
             let x = self.v(*v);
             for lane in 0..LANES {
@@ -746,9 +728,9 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
 
         // The stage machine, once per lane.
         let stage_base = self.field_ptr(step, field::STAGE);
-        let stage_at = self.element(stage_base, step.i, 4);
+        let stage_at = element(&mut self.b, stage_base, step.i, 4);
         let count_base = self.field_ptr(step, field::COUNT);
-        let count_at = self.element(count_base, step.i, 4);
+        let count_at = element(&mut self.b, count_base, step.i, 4);
         let gate_masks: Vec<W> = spec.stages.iter().map(|st| self.mask(st.gate)).collect();
         let hold_masks: Vec<Option<W>> = spec.stages.iter().map(|st| st.hold.map(|(h, _)| self.mask(h))).collect();
         let bonus_values: Vec<Option<W>> = spec.stages.iter().map(|st| st.bonus.map(|b| self.v(b))).collect();
@@ -842,13 +824,13 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         let unaligned = MemFlagsData::new().with_notrap();
         for (f, v) in [(field::REWARD, reward), (field::NORMALIZED, normalized), (field::PROGRESS, progress)] {
             let base = self.field_ptr(step, f);
-            let at = self.element(base, step.i, 8);
+            let at = element(&mut self.b, base, step.i, 8);
             for (g, x) in v.iter().enumerate() {
                 self.b.ins().store(unaligned, *x, at, g as i32 * 16);
             }
         }
         let terms_base = self.field_ptr(step, field::TERMS);
-        let row0 = self.element(terms_base, step.i, n_terms * 8);
+        let row0 = element(&mut self.b, terms_base, step.i, n_terms * 8);
         for lane in 0..LANES {
             let row_off = lane as i32 * (n_terms * 8) as i32;
             for (t, v) in terms.iter().enumerate() {
@@ -883,6 +865,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     /// in both), and Cranelift lowers each to one `minpd`/`maxpd` instead
     /// of the eight-instruction sequence NaN operands need.
     fn clamp01(&mut self, x: W) -> W {
+        // Each constant loaded where it is used (see `constant_bits`).
         let one = self.splat(1.0);
         let below_one = self.fcmp(FloatCC::LessThan, x, one);
         let one = self.splat(1.0);

@@ -87,24 +87,57 @@ fn median(mut xs: Vec<f64>) -> f64 {
 /// The samples are taken in turns (one of each function, then again), so a
 /// change in the machine's load while measuring (it is shared) affects
 /// every function alike and the ratios between them stay meaningful.
+///
+/// Calls are timed in runs of [`calls_per_clock_read`], not one by one:
+/// reading the clock costs about 30 ns on this kind of machine, as much as
+/// a whole batch of one with the JIT, and would otherwise be counted as
+/// part of every call (it used to be: batch 1 read 110 ns for a 80 ns call).
 fn time_per_env_step(n: usize, budget: Duration, fs: &mut [&mut dyn FnMut(usize)]) -> Vec<f64> {
     const ROUNDS: u32 = 10;
     let sample = budget / ROUNDS;
     let mut samples = vec![Vec::new(); fs.len()];
     let mut calls_so_far = vec![0usize; fs.len()];
+    let runs: Vec<u64> = fs
+        .iter_mut()
+        .enumerate()
+        .map(|(k, f)| {
+            let run = calls_per_clock_read(&mut |c| f(calls_so_far[k] + c));
+            calls_so_far[k] += 1;
+            run
+        })
+        .collect();
     for _ in 0..ROUNDS {
         for (k, f) in fs.iter_mut().enumerate() {
             let start = Instant::now();
             let mut calls = 0u64;
             while start.elapsed() < sample || calls == 0 {
-                f(calls_so_far[k]);
-                calls_so_far[k] += 1;
-                calls += 1;
+                for _ in 0..runs[k] {
+                    f(calls_so_far[k]);
+                    calls_so_far[k] += 1;
+                }
+                calls += runs[k];
             }
             samples[k].push(start.elapsed().as_nanos() as f64 / (calls as f64 * n as f64));
         }
     }
     samples.into_iter().map(median).collect()
+}
+
+/// How many calls of `f` to make between two reads of the clock so that
+/// reading it is under 0.1% of the time measured: enough calls for 50 us,
+/// from the slowest of three single calls (the first one also warms the
+/// caches up).
+fn calls_per_clock_read(f: &mut dyn FnMut(usize)) -> u64 {
+    const RUN: Duration = Duration::from_micros(50);
+    let slowest = (0..3)
+        .map(|c| {
+            let start = Instant::now();
+            f(c);
+            start.elapsed()
+        })
+        .max()
+        .unwrap_or(RUN);
+    (RUN.as_nanos() / slowest.as_nanos().max(1)).clamp(1, 1 << 20) as u64
 }
 
 /// Compares the baseline with the interpreter over a few steps; an error

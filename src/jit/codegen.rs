@@ -7,6 +7,7 @@
 
 mod inline_math;
 pub mod lanes;
+mod min_max;
 mod stages;
 
 use super::host;
@@ -73,6 +74,9 @@ pub struct Translator<'a, 'b> {
     slot_cache: HashMap<(Block, u32), Value>,
     /// This environment's observation row.
     row: Option<Value>,
+    /// What is known of each IR value once the row is proved finite (the
+    /// only path that computes anything): see `min_max`.
+    facts: Vec<crate::ir::range::Facts>,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
@@ -92,6 +96,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             loads: vec![None; program.num_values as usize],
             slot_cache: HashMap::default(),
             row: None,
+            facts: crate::ir::range::finite_path_facts(program),
         }
     }
 
@@ -377,6 +382,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     let x = self.v(*x);
                     self.translate_unary(*op, x)
                 }
+                Inst::Binary(Bin::Math(m @ (Math2::Min | Math2::Max)), x, y) => self.translate_min_max(*m, *x, *y),
                 Inst::Binary(op, x, y) => {
                     let (x, y) = (self.v(*x), self.v(*y));
                     self.translate_binary(*op, x, y)
@@ -433,6 +439,27 @@ impl<'a, 'b> Translator<'a, 'b> {
                 }
                 None => x,
             },
+        }
+    }
+
+    /// IEEE 754-2019 minimum or maximum in the cheapest form that is exact
+    /// for what the operands can be (see `min_max::form`): a compare and
+    /// select is one `minsd`/`maxsd`.
+    fn translate_min_max(&mut self, m: Math2, x: crate::ir::Value, y: crate::ir::Value) -> Value {
+        let fact = |v: crate::ir::Value| self.facts.get(v.0 as usize).copied().unwrap_or(crate::ir::range::Facts::UNKNOWN);
+        let form = min_max::form(m, fact(x), fact(y));
+        let v = [self.v(x), self.v(y)];
+        match form {
+            min_max::Form::Operand(a) => v[a],
+            min_max::Form::LessOf(a, b) => {
+                let less = self.b.ins().fcmp(FloatCC::LessThan, v[a], v[b]);
+                self.b.ins().select(less, v[a], v[b])
+            }
+            min_max::Form::GreaterOf(a, b) => {
+                let less = self.b.ins().fcmp(FloatCC::LessThan, v[b], v[a]);
+                self.b.ins().select(less, v[a], v[b])
+            }
+            min_max::Form::Ieee => self.translate_binary(Bin::Math(m), v[0], v[1]),
         }
     }
 

@@ -26,7 +26,9 @@
 
 use super::super::host;
 use super::super::sink;
+use super::min_max::{self, Form};
 use super::{FLAG_VALID, element, field, float_cc, math_signature, numeric_uses, set, stages, sum_tree};
+use crate::ir::range::{Facts, finite_path_facts};
 use crate::builtins::{Math1, Math2};
 use crate::ir::{Bin, Inst, Program, Stmt};
 use cranelift::codegen::ir::{ConstantData, FuncRef, GlobalValue, StackSlot};
@@ -80,22 +82,13 @@ pub struct LaneTranslator<'a, 'b> {
     /// IR values that are constants: emitted where each use is.
     ir_consts: Vec<Option<f64>>,
     /// What is known of each IR value in the pair's finite path, where
-    /// every observation slot is proved finite: see [`Facts`].
+    /// every observation slot is proved finite.
     facts: Vec<Facts>,
     slot_cache: HashMap<(Block, u32), W>,
     /// The step's observation rows, one per lane.
     rows: Option<[Value; LANES]>,
     /// Host addresses, for the printed CLIF (see `Translator::symbols`).
     pub symbols: Vec<(usize, String)>,
-}
-
-/// Facts about an IR value in the pair's finite path (observations proved
-/// finite), which let a minimum or maximum be one instruction.
-#[derive(Debug, Clone, Copy, Default)]
-struct Facts {
-    not_nan: bool,
-    /// Never -0.0 (NaN aside).
-    not_neg_zero: bool,
 }
 
 /// The loop index (the step's first environment) and the argument block.
@@ -123,7 +116,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             table_entries: Vec::new(),
             table_index: HashMap::default(),
             ir_consts: vec![None; program.num_values as usize],
-            facts: vec![Facts::default(); program.num_values as usize],
+            facts: finite_path_facts(program),
             slot_cache: HashMap::default(),
             rows: None,
             symbols: Vec::new(),
@@ -530,10 +523,6 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
     fn translate_stmts(&mut self, stmts: &[&Stmt], stage: W) {
         for s in stmts.iter().copied() {
             let d = s.dest.0;
-            let fact = self.derive_fact(&s.inst);
-            if let Some(slot) = self.facts.get_mut(d as usize) {
-                *slot = fact;
-            }
             let r = match &s.inst {
                 Inst::Const(c) => {
                     set(&mut self.ir_consts, d, *c);
@@ -551,11 +540,7 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                     let x = self.v(*x);
                     self.translate_unary(*op, x)
                 }
-                Inst::Binary(Bin::Math(m @ (Math2::Min | Math2::Max)), x, y) => {
-                    let (fx, fy) = (self.fact(*x), self.fact(*y));
-                    let (x, y) = (self.v(*x), self.v(*y));
-                    self.translate_min_max(*m, (x, fx), (y, fy))
-                }
+                Inst::Binary(Bin::Math(m @ (Math2::Min | Math2::Max)), x, y) => self.translate_min_max(*m, *x, *y),
                 Inst::Binary(op, x, y) => {
                     let (x, y) = (self.v(*x), self.v(*y));
                     self.translate_binary(*op, x, y)
@@ -599,52 +584,30 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         }
     }
 
+    /// IEEE 754-2019 minimum or maximum per lane, in the cheapest form
+    /// that is exact for what the operands can be (see `min_max::form`).
+    /// The safe normalisation of a quaternion takes the maximum of four
+    /// absolute values; a shape's clamp is often of an already clamped value.
+    fn translate_min_max(&mut self, m: Math2, x: crate::ir::Value, y: crate::ir::Value) -> W {
+        let form = min_max::form(m, self.fact(x), self.fact(y));
+        let v = [self.v(x), self.v(y)];
+        match form {
+            Form::Operand(a) => v[a],
+            Form::LessOf(a, b) => {
+                let less = self.fcmp(FloatCC::LessThan, v[a], v[b]);
+                self.lane_select(less, v[a], v[b])
+            }
+            Form::GreaterOf(a, b) => {
+                let less = self.fcmp(FloatCC::LessThan, v[b], v[a]);
+                self.lane_select(less, v[a], v[b])
+            }
+            Form::Ieee if m == Math2::Min => self.map2(v[0], v[1], |b, x, y| b.ins().fmin(x, y)),
+            Form::Ieee => self.map2(v[0], v[1], |b, x, y| b.ins().fmax(x, y)),
+        }
+    }
+
     fn fact(&self, x: crate::ir::Value) -> Facts {
-        self.facts.get(x.0 as usize).copied().unwrap_or_default()
-    }
-
-    /// What `inst` gives in the finite path, from what its operands are.
-    fn derive_fact(&self, inst: &Inst) -> Facts {
-        match inst {
-            Inst::Load(_) => Facts { not_nan: true, not_neg_zero: false },
-            Inst::Const(c) => Facts { not_nan: !c.is_nan(), not_neg_zero: c.to_bits() != (-0.0f64).to_bits() },
-            Inst::Unary(Math1::Abs, x) => Facts { not_nan: self.fact(*x).not_nan, not_neg_zero: true },
-            Inst::Neg(x) => Facts { not_nan: self.fact(*x).not_nan, not_neg_zero: false },
-            // The result is one of the operands (or NaN, if one is).
-            Inst::Binary(Bin::Math(Math2::Min | Math2::Max), x, y) | Inst::Select(_, x, y) => {
-                let (fx, fy) = (self.fact(*x), self.fact(*y));
-                Facts { not_nan: fx.not_nan && fy.not_nan, not_neg_zero: fx.not_neg_zero && fy.not_neg_zero }
-            }
-            _ => Facts::default(),
-        }
-    }
-
-    /// IEEE 754-2019 minimum or maximum per lane. With neither operand NaN
-    /// and one of them never -0.0, a compare and select computes it
-    /// exactly, and Cranelift lowers that to one `minpd`/`maxpd`; otherwise
-    /// `fmin`/`fmax`, whose NaN and signed-zero handling takes eight
-    /// instructions. (`x < y ? x : y` differs from the minimum only for a
-    /// NaN, or for x = -0.0 and y = +0.0; the maximum's `y < x ? x : y` only
-    /// for a NaN, or for x = +0.0 and y = -0.0.) The safe normalisation of
-    /// a quaternion takes the maximum of four absolute values.
-    fn translate_min_max(&mut self, m: Math2, (x, fx): (W, Facts), (y, fy): (W, Facts)) -> W {
-        if !(fx.not_nan && fy.not_nan) || !(fx.not_neg_zero || fy.not_neg_zero) {
-            return if m == Math2::Min { self.map2(x, y, |b, x, y| b.ins().fmin(x, y)) } else { self.map2(x, y, |b, x, y| b.ins().fmax(x, y)) };
-        }
-        match m {
-            // Minimum: `a < b ? a : b` with a the operand that is never -0.0.
-            Math2::Min => {
-                let (a, b) = if fx.not_neg_zero { (x, y) } else { (y, x) };
-                let less = self.fcmp(FloatCC::LessThan, a, b);
-                self.lane_select(less, a, b)
-            }
-            // Maximum: `b < a ? a : b` with b the operand that is never -0.0.
-            _ => {
-                let (a, b) = if fy.not_neg_zero { (x, y) } else { (y, x) };
-                let less = self.fcmp(FloatCC::LessThan, b, a);
-                self.lane_select(less, a, b)
-            }
-        }
+        self.facts.get(x.0 as usize).copied().unwrap_or(Facts::UNKNOWN)
     }
 
     fn translate_unary(&mut self, op: Math1, x: W) -> W {

@@ -547,6 +547,68 @@ fn huge_finite_observations_are_valid_in_the_two_lane_code() {
     assert_eq!(&out[..6], &[f64::MAX, f64::MAX * 0.5, -f64::MAX, 0.5, 3.0, 2.0]);
 }
 
+/// The two-lane code computes a step only when no machine acts in either
+/// lane (every current gate false, every hold holding); otherwise the pair
+/// goes to the scalar code. Each quiet rule, with the stored states only a
+/// caller can make (a finished machine with a counter, a stage past the
+/// last), must leave the state, flags and rewards exactly as the
+/// interpreter does, in either lane, next to a lane that acts or not.
+#[test]
+fn quiet_and_acting_lanes_keep_the_interpreters_state() {
+    let src = "scene s { props { x: scalar  y: scalar } }\n\
+               reward r on s {\n\
+                 stage a { shape clamp(y, 0, 1)  done x > 1  bonus 1 }\n\
+                 stage b { hold y > 0 else a  shape 1 - tanh(abs(y))  done x > 2 for 3 steps  bonus 2 }\n\
+               }";
+    let c = compile_ok(src);
+    let p = &c.programs[0];
+    // (stage, count, x, y): quiet in stage a, b, finished (count kept),
+    // past the end; acting: gate a, gate b counting, hold lost.
+    let cases: [(u32, u32, f64, f64); 8] = [
+        (0, 4, 0.5, 0.5),
+        (1, 2, 0.5, 0.5),
+        (2, 7, 3.0, 0.5),
+        (5, 3, 0.5, 0.5),
+        (u32::MAX, 1, 0.5, 0.5),
+        (0, 0, 1.5, 0.5),
+        (1, 1, 2.5, 0.5),
+        (1, 0, 0.5, -0.5),
+    ];
+    for tier in [Tier::Optimized, Tier::Fast] {
+        let jit = JitProgram::compile_tier(p, tier).expect("compiles");
+        let terms = jit.term_count();
+        for (i, a) in cases.iter().enumerate() {
+            for (j, b) in cases.iter().enumerate() {
+                let pair = [a, b];
+                let mut state = BatchState::new(2);
+                let mut obs = Vec::new();
+                for (e, (stage, count, x, y)) in pair.iter().enumerate() {
+                    state.stage[e] = *stage;
+                    state.count[e] = *count;
+                    obs.extend([*x, *y]);
+                }
+                let mut out = RewardBatch::new(2, terms);
+                jit.eval_reward(&obs, &mut state, &mut out).expect("shapes are right");
+                let mut interp = Interpreter::new(p);
+                for (e, (stage, count, _, _)) in pair.iter().enumerate() {
+                    let mut st = StageState { stage: *stage, count: *count };
+                    let r = interp.step(&mut st, &obs[e * 2..e * 2 + 2]).expect("valid width");
+                    let at = format!("{tier:?}, cases {i} and {j}, env {e}");
+                    assert_eq!((state.stage[e], state.count[e]), (st.stage, st.count), "{at}: stage and count");
+                    assert_eq!(out.flags[e] & FLAG_VALID != 0, r.valid, "{at}: valid");
+                    assert_eq!(out.flags[e] & FLAG_SUCCESS != 0, r.success, "{at}: success");
+                    assert_eq!(out.flags[e] & FLAG_REGRESSED != 0, r.regressed, "{at}: regressed");
+                    assert!(same(out.reward[e], r.reward), "{at}: reward {} vs {}", out.reward[e], r.reward);
+                    assert!(same(out.progress[e], r.progress), "{at}: progress {} vs {}", out.progress[e], r.progress);
+                    for t in 0..terms {
+                        assert!(same(out.terms[e * terms + t], r.terms[t]), "{at}: term {t}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A minimum or maximum is emitted in the cheapest form that is exact for
 /// what its operands can be once the observations are finite (`min_max`):
 /// dropped (a clamp of a clamped value), one compare-and-select (operands

@@ -27,10 +27,10 @@
 use super::super::host;
 use super::super::sink;
 use super::min_max::{self, Form};
-use super::{FLAG_VALID, element, field, float_cc, math_signature, numeric_uses, set, stages, sum_tree};
+use super::{FLAG_VALID, element, field, float_cc, math_signature, numeric_uses, set, sum_tree};
 use crate::ir::range::{Facts, finite_path_facts};
 use crate::builtins::{Math1, Math2};
-use crate::ir::{Bin, Inst, Program, Stmt};
+use crate::ir::{Bin, Inst, Program, RewardSpec, Stmt};
 use cranelift::codegen::ir::{ConstantData, FuncRef, GlobalValue, StackSlot};
 use cranelift::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -689,31 +689,11 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.translate_pre(step, fallback);
         let program = self.program;
 
-        // The stage machine, once per lane.
         let stage_base = self.field_ptr(step, field::STAGE);
         let stage_at = element(&mut self.b, stage_base, step.i, 4);
         let count_base = self.field_ptr(step, field::COUNT);
         let count_at = element(&mut self.b, count_base, step.i, 4);
-        let gate_masks: Vec<W> = spec.stages.iter().map(|st| self.mask(st.gate)).collect();
-        let hold_masks: Vec<Option<W>> = spec.stages.iter().map(|st| st.hold.map(|(h, _)| self.mask(h))).collect();
-        let bonus_values: Vec<Option<W>> = spec.stages.iter().map(|st| st.bonus.map(|b| self.v(b))).collect();
-        let mut machines = Vec::with_capacity(LANES);
-        for lane in 0..LANES {
-            let off = lane as i32 * 4;
-            let stage0 = self.b.ins().load(types::I32, self.flags, stage_at, off);
-            let count0 = self.b.ins().load(types::I32, self.flags, count_at, off);
-            let input = stages::StageInputs {
-                stage0,
-                count0,
-                gates: gate_masks.iter().map(|m| self.lane_cond(*m, lane)).collect(),
-                holds: hold_masks.iter().map(|m| m.map(|m| self.lane_cond(m, lane))).collect(),
-                bonuses: bonus_values.iter().map(|v| v.map(|v| self.lane(v, lane))).collect(),
-                zero: self.b.ins().f64const(0.0),
-            };
-            machines.push(stages::emit(&mut self.b, &spec, &input));
-        }
-        let stage_lanes: [Value; LANES] = std::array::from_fn(|l| self.b.ins().fcvt_from_uint(types::F64, machines[l].stage));
-        let stage = self.join(stage_lanes);
+        let stage = self.translate_quiet_stages(&spec, stage_at, fallback);
 
         // Post block, shaping, terms, reward.
         self.translate_post(&program.post, stage);
@@ -725,12 +705,10 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             shape = self.lane_select(here, v, shape);
         }
         let mut terms = vec![stage, shape];
-        for s in 0..spec.stages.len() {
-            let paid: Option<Vec<Value>> = machines.iter().map(|m| m.paid[s]).collect();
-            if let Some(paid) = paid {
-                let lanes: [Value; LANES] = std::array::from_fn(|l| paid[l]);
-                terms.push(self.join(lanes));
-            }
+        // No bonus is paid or taken back in a quiet step: +0.0, as the
+        // machine's sums start.
+        for _ in spec.stages.iter().filter(|st| st.bonus.is_some()) {
+            terms.push(self.splat(0.0));
         }
         for t in &spec.terms {
             terms.push(self.v(t.value));
@@ -803,21 +781,70 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         }
         let flags_base = self.field_ptr(step, field::FLAGS);
         let flags_at = self.b.ins().iadd(flags_base, step.i);
-        for (lane, m) in machines.iter().enumerate() {
-            // Without stages the machine state never changes: no stores.
+        for lane in 0..LANES {
+            let off = lane as i32 * 4;
+            // A quiet step keeps the stage and resets the hold counter, but
+            // for a finished machine, whose counter stays (the cascade does
+            // not run). Without stages the state never changes: no stores.
             if k > 0 {
-                self.b.ins().store(self.flags, m.stage, stage_at, lane as i32 * 4);
-                self.b.ins().store(self.flags, m.count, count_at, lane as i32 * 4);
+                let stage0 = self.b.ins().load(types::I32, self.flags, stage_at, off);
+                let count0 = self.b.ins().load(types::I32, self.flags, count_at, off);
+                let done = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, stage0, i64::from(k));
+                let reset = self.b.ins().iconst(types::I32, 0);
+                let count = self.b.ins().select(done, count0, reset);
+                self.b.ins().store(self.flags, count, count_at, off);
             }
-            // flags = success | valid | regressed << 2
+            // flags = success | valid (a quiet step never regresses)
             let succeeded = self.lane_cond(success, lane);
-            let valid = self.b.ins().iconst(types::I8, i64::from(FLAG_VALID));
-            let reg = self.b.ins().ishl_imm_u(m.regressed, 2);
-            let f = self.b.ins().bor(succeeded, valid);
-            let f = self.b.ins().bor(f, reg);
+            let f = self.b.ins().bor_imm_u(succeeded, i64::from(FLAG_VALID));
             self.b.ins().store(self.flags, f, flags_at, lane as i32);
         }
         self.b.ins().jump(next, &[]);
+    }
+
+    /// The step's stages as f64 lanes, for a step in which no lane's stage
+    /// machine acts; a step in which one does goes to `fallback`.
+    ///
+    /// Most steps change no machine: in every lane the current stage's
+    /// gate is false and its hold (if any) holds, so the stage stays, the
+    /// hold counter is reset and no bonus is paid or taken back. That is
+    /// checked on the lanes at once, a compare per stage. A step where some
+    /// lane's gate holds or hold fails (a few steps of an episode) is the
+    /// scalar function's, which runs the machine per environment
+    /// (`stages::emit`), as for a step with a non-finite value. A stored
+    /// stage past the last (only a caller's own state holds one) is quiet,
+    /// as in the machine: no stage there has a gate or a hold.
+    fn translate_quiet_stages(&mut self, spec: &RewardSpec, stage_at: Value, fallback: Block) -> W {
+        // Each group's two u32 stages are one 8-byte load, converted as
+        // i32 by one `cvtdq2pd`: exact below 2^31; a stage from there on
+        // reads negative, and falls back.
+        let little = MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little);
+        let unaligned = MemFlagsData::new().with_notrap();
+        let stored: W = std::array::from_fn(|g| {
+            let pair = self.b.ins().load(types::I64, unaligned, stage_at, g as i32 * 8);
+            let v = self.b.ins().scalar_to_vector(types::I64X2, pair);
+            let v = self.b.ins().bitcast(types::I32X4, little, v);
+            let wide = self.b.ins().swiden_low(v);
+            self.b.ins().fcvt_from_sint(types::F64X2, wide)
+        });
+        let zero = self.splat(0.0);
+        let mut acts = self.fcmp(FloatCC::LessThan, stored, zero);
+        for (s, st) in spec.stages.iter().enumerate() {
+            let mut moves = self.mask(st.gate);
+            if let Some((held, _)) = st.hold {
+                let held = self.mask(held);
+                moves = self.map2(moves, held, |b, gate, held| b.ins().bor_not(gate, held));
+            }
+            let at = self.splat(s as f64);
+            let here = self.fcmp(FloatCC::Equal, stored, at);
+            let here_moves = self.map2(here, moves, |b, x, y| b.ins().band(x, y));
+            acts = self.map2(acts, here_moves, |b, x, y| b.ins().bor(x, y));
+        }
+        let any_acts = self.any(acts);
+        let quiet = self.b.create_block();
+        self.b.ins().brif(any_acts, fallback, &[], quiet, &[]);
+        self.b.switch_to_block(quiet);
+        stored
     }
 
     /// max(min(x, 1), 0) per lane, for an `x` that is not NaN: the store

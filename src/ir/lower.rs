@@ -119,6 +119,8 @@ pub(super) struct Lowerer<'a> {
     work: usize,
     /// Inlined calls by function and argument values: `f(x) + f(x)` inlines once.
     call_cache: HashMap<(usize, Vec<i64>), LVal>,
+    /// The value of each constant emitted so far (see [`Self::fold`]).
+    constants: HashMap<Value, f64>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -137,6 +139,7 @@ impl<'a> Lowerer<'a> {
             overflow: None,
             work: 0,
             call_cache: HashMap::default(),
+            constants: HashMap::default(),
         }
     }
 
@@ -153,6 +156,9 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn emit(&mut self, inst: Inst) -> Value {
+        if let Some(c) = self.fold(&inst) {
+            return self.konst(c);
+        }
         let key = cse_key(&inst);
         if let Some(k) = &key
             && let Some(v) = self.cse.get(k) {
@@ -160,6 +166,9 @@ impl<'a> Lowerer<'a> {
             }
         let outputs = if let Inst::Call { outputs, .. } = &inst { *outputs } else { 1 };
         let dest = self.fresh(outputs.max(1));
+        if let Inst::Const(c) = inst {
+            self.constants.insert(dest, c);
+        }
         if self.pre.len() + self.post.len() >= MAX_INSTRUCTIONS {
             self.overflow.get_or_insert(Span::default());
         } else {
@@ -171,6 +180,21 @@ impl<'a> Lowerer<'a> {
             self.cse.insert(k, dest);
         }
         dest
+    }
+
+    /// Arithmetic on constants, done now: unit conversions (`0.2rad / 1s`)
+    /// and constant parts of library formulas would otherwise be computed
+    /// at every step by every back end. Folded with the interpreter's own
+    /// operations, so the constant has exactly the bits a step would
+    /// compute. Comparisons, selects and native calls are left alone.
+    fn fold(&self, inst: &Inst) -> Option<f64> {
+        let c = |v: &Value| self.constants.get(v).copied();
+        match inst {
+            Inst::Neg(x) => Some(-c(x)?),
+            Inst::Unary(op, x) => Some(crate::interp::math1(*op, c(x)?)),
+            Inst::Binary(op, x, y) => Some(crate::interp::math2(*op, c(x)?, c(y)?)),
+            _ => None,
+        }
     }
 
     pub(super) fn konst(&mut self, c: f64) -> Value {

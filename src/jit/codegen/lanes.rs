@@ -457,8 +457,13 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         }
         match sum_tree(&mut self.b, acc) {
             Some(sum) => {
-                let d = self.b.ins().fsub(sum, sum);
+                // `sum * 0` is zero iff the sum is finite. Unlike `sum -
+                // sum`, it reads the sum once, which lets Cranelift fold
+                // every load of the sum's tree into its addition (a value
+                // read twice makes all it is computed from "used more than
+                // once", and a load so marked stays a separate instruction).
                 let zero = self.splat(0.0)[0];
+                let d = self.b.ins().fmul(sum, zero);
                 let finite = self.b.ins().fcmp(FloatCC::Equal, d, zero);
                 self.b.ins().vall_true(finite)
             }

@@ -7,7 +7,7 @@ mod common;
 use common::{Rng, compile_ok};
 use rwd::interp::{Interpreter, OutputValue, StageState};
 use rwd::ir::Program;
-use rwd::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitProgram, RewardBatch, Tier};
+use rwd::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitProgram, LANES, RewardBatch, Tier};
 
 /// Random observations for a program's layout: quaternions near unit,
 /// bools 0/1, other values in a small box so gates open and close; now and
@@ -459,25 +459,26 @@ fn inline_tanh_is_the_interpreters_tanh_bit_for_bit() {
     }
 }
 
-/// The optimised tier runs two environments per step (f64x2 lanes) for
-/// programs without native calls, handing a pair with anything non-finite
-/// and an odd batch's last environment to the scalar function. Every batch
-/// size from 1 to 9 (odd tails, a lone pair, a lone environment) agrees
-/// with the interpreter over an episode, NaN steps included.
+/// The optimised tier runs `LANES` environments per step (f64x2 lanes) for
+/// programs without native calls, handing a step with anything non-finite
+/// or a stage machine that acts, and a batch's last environments that do
+/// not fill a step, to the scalar function. Every batch size from 1 to
+/// 2 * LANES + 1 (tails of every length, a lone step, a lone environment)
+/// agrees with the interpreter over an episode, NaN steps included.
 #[test]
-fn two_lane_code_agrees_at_every_batch_size() {
+fn vector_code_agrees_at_every_batch_size() {
     for (file, name) in [("pick_cube.rwd", "pick_cube"), ("organize_toolbox.rwd", "close_lid")] {
         let p = example(file, name);
         let jit = JitProgram::compile_tier(&p, Tier::Optimized).expect("compiles");
-        assert!(jit.runs_two_lanes(), "{name} has no native call: its optimised code is two-lane");
-        for n in 1..=9 {
+        assert!(jit.runs_vector_code(), "{name} has no native call: its optimised code is vector code");
+        for n in 1..=2 * LANES + 1 {
             assert_episode_agrees(&jit, &p, n, 30, 40 + n as u64, |_, _| {});
         }
     }
     let toolbox = example("organize_toolbox.rwd", "toolbox_state");
     let jit = JitProgram::compile_tier(&toolbox, Tier::Optimized).expect("compiles");
-    assert!(!jit.runs_two_lanes(), "a check with a native call (contain) keeps the scalar code");
-    assert!(!JitProgram::compile_tier(&p_of("pick_cube.rwd"), Tier::Fast).expect("compiles").runs_two_lanes(), "the fast tier is scalar");
+    assert!(!jit.runs_vector_code(), "a check with a native call (contain) keeps the scalar code");
+    assert!(!JitProgram::compile_tier(&p_of("pick_cube.rwd"), Tier::Fast).expect("compiles").runs_vector_code(), "the fast tier is scalar");
 }
 
 fn p_of(file: &str) -> Program {
@@ -485,12 +486,12 @@ fn p_of(file: &str) -> Program {
     compile_ok(&src).programs.remove(0)
 }
 
-/// A pair where one environment's reward is NaN (a finite observation, a
-/// non-finite result) and its neighbour's does not: the
-/// first is flagged invalid with the documented zero result and unchanged
-/// stage state, the second is computed as usual, in either lane.
+/// A step where one environment's reward is NaN (a finite observation, a
+/// non-finite result) and the others' are not: that one is flagged invalid
+/// with the documented zero result and unchanged stage state, the others
+/// are computed as usual, whichever lane it is in.
 #[test]
-fn a_non_finite_result_in_one_lane_leaves_the_other_lane_alone() {
+fn a_non_finite_result_in_one_lane_leaves_the_other_lanes_alone() {
     let src = "scene s { props { x: scalar  y: scalar } }\n\
                reward r on s {\n\
                  stage near { shape 1 - tanh(abs(y))  done x > 0.5 }\n\
@@ -500,20 +501,22 @@ fn a_non_finite_result_in_one_lane_leaves_the_other_lane_alone() {
     let c = compile_ok(src);
     let p = &c.programs[0];
     let jit = JitProgram::compile_tier(p, Tier::Optimized).expect("compiles");
-    assert!(jit.runs_two_lanes());
+    assert!(jit.runs_vector_code());
     let terms = jit.term_count();
-    for bad in 0..2 {
-        // Step 0 moves both environments to stage `far`; on step 1 the
+    let n = LANES;
+    for bad in 0..n {
+        // Step 0 moves every environment to stage `far`; on step 1 the
         // `bad` one's term is infinity times zero (NaN; clamp keeps it)
-        // while the other's is not computed at all.
-        let steps: [[f64; 4]; 2] = if bad == 0 { [[1.0, 0.1, 1.0, 0.1], [1.5, 0.0, 0.2, 0.3]] } else { [[1.0, 0.1, 1.0, 0.1], [0.2, 0.3, 1.5, 0.0]] };
-        let mut state = BatchState::new(2);
-        let mut istates = vec![StageState::default(); 2];
+        // while the others' is not computed at all.
+        let first: Vec<f64> = (0..n).flat_map(|_| [1.0, 0.1]).collect();
+        let second: Vec<f64> = (0..n).flat_map(|e| if e == bad { [1.5, 0.0] } else { [0.2, 0.3] }).collect();
+        let mut state = BatchState::new(n);
+        let mut istates = vec![StageState::default(); n];
         let mut interp = Interpreter::new(p);
-        for (step, obs) in steps.iter().enumerate() {
-            let mut out = RewardBatch::new(2, terms);
+        for (step, obs) in [first, second].iter().enumerate() {
+            let mut out = RewardBatch::new(n, terms);
             jit.eval_reward(obs, &mut state, &mut out).expect("shapes are right");
-            for e in 0..2 {
+            for e in 0..n {
                 let r = interp.step(&mut istates[e], &obs[e * 2..e * 2 + 2]).expect("valid width");
                 let valid = out.flags[e] & FLAG_VALID != 0;
                 assert_eq!(valid, r.valid, "bad lane {bad}, step {step}, env {e}: valid");
@@ -527,29 +530,39 @@ fn a_non_finite_result_in_one_lane_leaves_the_other_lane_alone() {
                 }
             }
         }
-        assert_eq!(state.stage, vec![1, 1], "the NaN environment kept its stage");
+        assert_eq!(state.stage, vec![1; n], "the NaN environment kept its stage");
     }
 }
 
-/// The two-lane code proves a pair's observations finite by their sum;
-/// finite slots whose sum overflows send the pair to the scalar function,
-/// which finds them valid. Results are the same as for any other pair.
+/// The vector code proves a step's observations finite by their sum;
+/// finite slots whose sum overflows send the step to the scalar function,
+/// which finds them valid. Results are the same as for any other step.
 #[test]
-fn huge_finite_observations_are_valid_in_the_two_lane_code() {
+fn huge_finite_observations_are_valid_in_the_vector_code() {
     let c = compile_ok("scene s { props { x: scalar  y: scalar } }\ncheck c on s { a = x  b = y * 0.5 }");
     let jit = JitProgram::compile_tier(&c.programs[0], Tier::Optimized).expect("compiles");
-    assert!(jit.runs_two_lanes());
-    let obs = [f64::MAX, f64::MAX, -f64::MAX, 1.0, 3.0, 4.0, f64::MAX, f64::NAN];
-    let mut out = vec![0.0; 8];
-    let mut valid = vec![0u8; 4];
+    assert!(jit.runs_vector_code());
+    // A step of finite rows whose sum overflows, then one with a NaN.
+    let rows: [[f64; 2]; 8] = [[f64::MAX, f64::MAX], [-f64::MAX, 1.0], [3.0, 4.0], [f64::MAX, f64::MAX], [1.0, 2.0], [f64::MAX, f64::NAN], [0.5, 0.5], [-1.0, -1.0]];
+    let n = 2 * LANES;
+    let obs: Vec<f64> = (0..n).flat_map(|e| rows[e % 8]).collect();
+    let mut out = vec![0.0; 2 * n];
+    let mut valid = vec![0u8; n];
     jit.eval_check(&obs, &mut out, &mut valid).expect("shapes are right");
-    assert_eq!(valid, vec![FLAG_VALID, FLAG_VALID, FLAG_VALID, 0]);
-    assert_eq!(&out[..6], &[f64::MAX, f64::MAX * 0.5, -f64::MAX, 0.5, 3.0, 2.0]);
+    for e in 0..n {
+        let [x, y] = rows[e % 8];
+        if y.is_nan() {
+            assert_eq!(valid[e], 0, "env {e}");
+        } else {
+            assert_eq!(valid[e], FLAG_VALID, "env {e}");
+            assert_eq!([out[2 * e], out[2 * e + 1]], [x, y * 0.5], "env {e}");
+        }
+    }
 }
 
-/// The two-lane code computes a step only when no machine acts in either
-/// lane (every current gate false, every hold holding); otherwise the pair
-/// goes to the scalar code. Each quiet rule, with the stored states only a
+/// The vector code computes a step only when no machine acts in any lane
+/// (every current gate false, every hold holding); otherwise the step goes
+/// to the scalar code. Each quiet rule, with the stored states only a
 /// caller can make (a finished machine with a counter, a stage past the
 /// last), must leave the state, flags and rewards exactly as the
 /// interpreter does, in either lane, next to a lane that acts or not.
@@ -579,18 +592,20 @@ fn quiet_and_acting_lanes_keep_the_interpreters_state() {
         let terms = jit.term_count();
         for (i, a) in cases.iter().enumerate() {
             for (j, b) in cases.iter().enumerate() {
-                let pair = [a, b];
-                let mut state = BatchState::new(2);
+                // Cases i and j with two more, so every case meets every
+                // other in a step, in every lane.
+                let step: Vec<&(u32, u32, f64, f64)> = (0..LANES).map(|l| [a, b, &cases[(i + l) % 8], &cases[(j + 3 * l) % 8]][l % 4]).collect();
+                let mut state = BatchState::new(LANES);
                 let mut obs = Vec::new();
-                for (e, (stage, count, x, y)) in pair.iter().enumerate() {
+                for (e, (stage, count, x, y)) in step.iter().enumerate() {
                     state.stage[e] = *stage;
                     state.count[e] = *count;
                     obs.extend([*x, *y]);
                 }
-                let mut out = RewardBatch::new(2, terms);
+                let mut out = RewardBatch::new(LANES, terms);
                 jit.eval_reward(&obs, &mut state, &mut out).expect("shapes are right");
                 let mut interp = Interpreter::new(p);
-                for (e, (stage, count, _, _)) in pair.iter().enumerate() {
+                for (e, (stage, count, _, _)) in step.iter().enumerate() {
                     let mut st = StageState { stage: *stage, count: *count };
                     let r = interp.step(&mut st, &obs[e * 2..e * 2 + 2]).expect("valid width");
                     let at = format!("{tier:?}, cases {i} and {j}, env {e}");
@@ -614,7 +629,7 @@ fn quiet_and_acting_lanes_keep_the_interpreters_state() {
 /// dropped (a clamp of a clamped value), one compare-and-select (operands
 /// never NaN, one never -0.0: an `abs`, a constant, a square), or IEEE
 /// `fmin`/`fmax`. Every form must give the interpreter's bits on signed
-/// zeros, infinities and NaN, in either operand order, in the two-lane code
+/// zeros, infinities and NaN, in either operand order, in the vector code
 /// and in the scalar code.
 #[test]
 fn min_and_max_agree_on_signed_zeros_in_every_form() {
@@ -640,7 +655,7 @@ fn min_and_max_agree_on_signed_zeros_in_every_form() {
     let n = obs.len() / 2;
     for tier in [Tier::Optimized, Tier::Fast] {
         let jit = JitProgram::compile_tier(p, tier).expect("compiles");
-        assert_eq!(jit.runs_two_lanes(), tier == Tier::Optimized);
+        assert_eq!(jit.runs_vector_code(), tier == Tier::Optimized);
         let ow = jit.output_width();
         let mut out = vec![0.0; n * ow];
         let mut valid = vec![0u8; n];
@@ -659,6 +674,6 @@ fn min_and_max_agree_on_signed_zeros_in_every_form() {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 24 * 64, "every output of every finite pair is checked");
+        assert_eq!(checked, 24 * 64, "every output of every finite (x, y) is checked");
     }
 }

@@ -26,6 +26,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 use std::fmt;
 
+pub use codegen::lanes::LANES;
 pub use codegen::{FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID};
 
 /// The argument block of a generated function. Field order and widths are
@@ -117,10 +118,10 @@ impl RewardBatch {
 /// and the entry points in it. The memory is freed on drop.
 struct Code {
     module: Option<JITModule>,
-    /// The function for whole batches (the two-lane one where there is one).
+    /// The function for whole batches (the vector one where there is one).
     entry: EntryFn,
-    /// The scalar function, for a single environment: the two-lane
-    /// function would only call it, one call deeper.
+    /// The scalar function, for batches smaller than a vector step: the
+    /// vector function would only call it, one call deeper.
     single: EntryFn,
 }
 
@@ -143,8 +144,8 @@ impl Drop for Code {
 
 /// Environment-steps a [`Tier::Adaptive`] program runs as fast-tier code
 /// before it is compiled again at the optimised tier. The optimised compile
-/// (the scalar function again and the two-lane function) costs about 1 to
-/// 2.5 ms for the examples, and saves 55 to 100 ns per environment-step
+/// (the scalar function again and the vector function) costs about 1 to
+/// 5 ms for the examples, and saves 55 to 100 ns per environment-step
 /// against the fast tier (BENCHMARKS.md), so it pays for itself after some
 /// 20 000 to 45 000 environment-steps: 32 steps of a 1024-wide training
 /// batch, while a single 200-step episode never pays for it.
@@ -246,7 +247,7 @@ fn build_isa(regalloc: Regalloc) -> Result<cranelift::codegen::isa::OwnedTargetI
 }
 
 /// Compiles `program` to native code in a module of its own: the scalar
-/// function, and at the optimised tier the two-lane function calling it
+/// function, and at the optimised tier the vector function calling it
 /// (`codegen/lanes.rs`) if the program has one; the entry is the latter.
 fn generate(program: &Program, regalloc: Regalloc) -> Result<Code, JitError> {
     let isa = target_isa(regalloc)?;
@@ -258,7 +259,7 @@ fn generate(program: &Program, regalloc: Regalloc) -> Result<Code, JitError> {
         static SCRATCH: std::cell::RefCell<Option<cranelift::codegen::Context>> = const { std::cell::RefCell::new(None) };
     }
     let mut ctx = SCRATCH.with(|s| s.borrow_mut().take()).unwrap_or_else(|| module.make_context());
-    let defined = define_functions(&mut module, &mut ctx, program, two_lanes(program, regalloc));
+    let defined = define_functions(&mut module, &mut ctx, program, vectorized(program, regalloc));
     module.clear_context(&mut ctx);
     SCRATCH.with(|s| *s.borrow_mut() = Some(ctx));
     let (entry, single) = defined?;
@@ -270,14 +271,14 @@ fn generate(program: &Program, regalloc: Regalloc) -> Result<Code, JitError> {
     Ok(Code { module: Some(module), entry, single })
 }
 
-/// Whether code compiled with `regalloc` is the two-lane function: the
+/// Whether code compiled with `regalloc` is the vector function: the
 /// optimised tier's, for programs without native calls. The fast tier keeps
 /// to the scalar function, half the code to compile.
-fn two_lanes(program: &Program, regalloc: Regalloc) -> bool {
+fn vectorized(program: &Program, regalloc: Regalloc) -> bool {
     regalloc == Regalloc::Backtracking && codegen::lanes::vectorizable(program)
 }
 
-/// Defines the scalar function and, if asked, the two-lane one; returns the
+/// Defines the scalar function and, if asked, the vector one; returns the
 /// ids of the batch entry point and of the scalar function.
 fn define_functions(
     module: &mut JITModule,
@@ -296,13 +297,13 @@ fn define_functions(
     }
     module.clear_context(ctx);
     let (table, _, constants) = translate_lanes(module, program, scalar, &mut ctx.func)?;
-    let pairs = module.declare_function(&format!("rwd_{}_x2", program.name), Linkage::Export, &ctx.func.signature).map_err(codegen_error)?;
-    module.define_function(pairs, ctx).map_err(codegen_error)?;
+    let vector = module.declare_function(&format!("rwd_{}_lanes", program.name), Linkage::Export, &ctx.func.signature).map_err(codegen_error)?;
+    module.define_function(vector, ctx).map_err(codegen_error)?;
     module.define_data(table, &constant_table(&constants)).map_err(codegen_error)?;
-    Ok((pairs, scalar))
+    Ok((vector, scalar))
 }
 
-/// The two-lane function's constants, each twice (one per lane), 16-byte
+/// The vector function's constants, each twice (one per lane), 16-byte
 /// aligned so every entry is one aligned vector load.
 fn constant_table(constants: &[u64]) -> cranelift_module::DataDescription {
     let mut bytes = Vec::with_capacity(constants.len().max(1) * 16);
@@ -355,7 +356,7 @@ fn translate(program: &Program, func: &mut cranelift::codegen::ir::Function, isa
     symbols
 }
 
-/// Emits the two-lane function into `func`, importing the scalar function
+/// Emits the vector function into `func`, importing the scalar function
 /// `scalar` and declaring its constant table in `module`; returns the
 /// table (to be defined with the constants), the host symbols it calls and
 /// the constants. Both compiling and printing go through here, so the
@@ -369,7 +370,7 @@ fn translate_lanes(
     set_signature(func, module.isa());
     let callee = module.declare_func_in_func(scalar, func);
     let table = module
-        .declare_data(&format!("rwd_{}_x2_constants", program.name), Linkage::Local, false, false)
+        .declare_data(&format!("rwd_{}_lanes_constants", program.name), Linkage::Local, false, false)
         .map_err(|e| JitError::Codegen(format!("{e:?}")))?;
     let table_gv = module.declare_data_in_func(table, func);
     let isa = module.isa();
@@ -383,7 +384,7 @@ fn translate_lanes(
 /// How hard Cranelift works: the trade between compile time and code
 /// speed. Every tier computes the same bits: they translate the same
 /// scalar CLIF and differ in register allocation, and the optimised tier's
-/// two-lane function performs the scalar operations per lane.
+/// vector function performs the scalar operations per lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tier {
     /// Fast-tier code at once, recompiled at the optimised tier after
@@ -394,7 +395,7 @@ pub enum Tier {
     #[default]
     Adaptive,
     /// Optimised code from the start (backtracking register allocator,
-    /// and the two-lane function where the program has no native call).
+    /// and the vector function where the program has no native call).
     Optimized,
     /// Fast-tier code only (single-pass register allocator).
     Fast,
@@ -438,10 +439,10 @@ impl JitProgram {
         self.first_optimized || self.optimized.get().is_some()
     }
 
-    /// Whether batches of two or more environments run the two-lane
+    /// Whether batches of [`LANES`] or more environments run the vector
     /// function (`codegen/lanes.rs`): optimised code of a program without
     /// native calls.
-    pub fn runs_two_lanes(&self) -> bool {
+    pub fn runs_vector_code(&self) -> bool {
         self.is_optimized() && codegen::lanes::vectorizable(&self.source)
     }
 
@@ -451,7 +452,7 @@ impl JitProgram {
     /// one call compiles it; calls on other threads meanwhile keep running
     /// the first code, which computes the same bits (the tiers translate
     /// the same scalar CLIF and differ in register allocation, and the
-    /// optimised tier's two-lane function computes each lane as the scalar
+    /// optimised tier's vector function computes each lane as the scalar
     /// function does).
     fn entry(&self, n: usize) -> EntryFn {
         use std::sync::atomic::Ordering;
@@ -484,16 +485,16 @@ impl JitProgram {
             let mut func = cranelift::codegen::ir::Function::new();
             let symbols = translate(&self.source, &mut func, &*isa);
             let mut text = symbolize(&func.display().to_string(), &symbols);
-            if two_lanes(&self.source, Regalloc::Backtracking) {
-                // The scalar function's name, for the two-lane one's calls.
+            if vectorized(&self.source, Regalloc::Backtracking) {
+                // The scalar function's name, for the vector one's calls.
                 let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), cranelift_module::default_libcall_names()));
                 let scalar = module
                     .declare_function(&format!("rwd_{}", self.source.name), Linkage::Local, &func.signature)
                     .map_err(|e| JitError::Codegen(e.to_string()))?;
-                let mut pairs = cranelift::codegen::ir::Function::new();
-                let (_, symbols, constants) = translate_lanes(&mut module, &self.source, scalar, &mut pairs)?;
-                text.push_str("\n; the optimised tier's entry: two environments per step, the scalar function above for the rest\n");
-                text.push_str(&symbolize(&pairs.display().to_string(), &symbols));
+                let mut vector = cranelift::codegen::ir::Function::new();
+                let (_, symbols, constants) = translate_lanes(&mut module, &self.source, scalar, &mut vector)?;
+                text.push_str(&format!("\n; the optimised tier's entry: {LANES} environments per step, the scalar function above for the rest\n"));
+                text.push_str(&symbolize(&vector.display().to_string(), &symbols));
                 let listed: Vec<String> = constants.iter().map(|c| format!("{c:#018x}")).collect();
                 text.push_str(&format!("; its constant table (gv0), 16 bytes each: {}\n", listed.join(", ")));
             }

@@ -1,7 +1,7 @@
-//! The two-lane function: environments two at a time, every f64 of the IR
-//! an f64x2 holding the same value for two neighbouring environments, every
-//! boolean an i64x2 lane mask. The optimised tier's code for programs
-//! without native calls.
+//! The vector function: environments four at a time, in two f64x2 groups
+//! of two lanes, every f64 of the IR one value per lane, every boolean an
+//! i64x2 lane mask. The optimised tier's code for programs without native
+//! calls.
 //!
 //! Each lane computes exactly what the scalar function computes for its
 //! environment: the same IEEE operations in the same order (Cranelift's
@@ -10,16 +10,19 @@
 //! transcendentals the same host functions called once per lane. Control
 //! flow that differs per environment is not vectorised:
 //!
-//! - A gated term's cone runs when either lane's gate holds; each lane then
+//! - A gated term's cone runs when any lane's gate holds; each lane then
 //!   keeps its own value by a lane select, as the scalar select would.
-//! - The stage machine (hold, gate cascade) runs per lane, as scalar code
-//!   over the lanes' extracted conditions (`stages.rs`).
-//! - A pair with anything non-finite (an observation slot, the reward, a
-//!   term) is handed whole to the scalar function, which writes the
-//!   documented invalid result for that environment and the ordinary one
-//!   for its neighbour. Nothing is stored before that decision, so the
-//!   scalar function starts from the same state.
-//! - An odd batch's last environment goes to the scalar function too.
+//! - The stage machine is computed on the lanes only for a quiet step (no
+//!   lane's gate holds, no lane's hold fails: the stage stays, the counter
+//!   resets), which is nearly every step of an episode. A step in which a
+//!   machine acts is handed to the scalar function (`stages.rs`).
+//! - So is a step with anything non-finite (an observation slot, the
+//!   reward, a term): the scalar function writes the documented invalid
+//!   result for that environment and the ordinary one for the others.
+//!   Nothing is stored before these decisions, so the scalar function
+//!   starts from the same state.
+//! - A batch's last environments that do not fill a step go to the scalar
+//!   function too.
 //!
 //! So the two functions agree bit for bit by construction; tests/jit.rs
 //! holds both to the interpreter.
@@ -35,7 +38,7 @@ use cranelift::codegen::ir::{ConstantData, FuncRef, GlobalValue, StackSlot};
 use cranelift::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-/// Whether `program` gets a two-lane function: every statement is
+/// Whether `program` gets a vector function: every statement is
 /// arithmetic, a comparison, a select or a math function. A native call
 /// (`contain`, `check_collision`, ...) takes its arguments through memory,
 /// one environment at a time, so programs with one keep the scalar code.
@@ -44,13 +47,13 @@ pub fn vectorizable(program: &Program) -> bool {
 }
 
 /// f64x2 vectors per IR value: environments per step are twice this. The
-/// code is written for any number; two groups (four environments per step,
-/// two independent dependency chains interleaved) measured 5% to 15% faster
-/// than one on PickCube and close lid, for twice the code and the
-/// optimised compile time (BENCHMARKS.md, 2026-12-04): the code is bound by
-/// how many instructions the processor issues, not by the latency of one
-/// pair's divisions, so one group it is.
-pub const GROUPS: usize = 1;
+/// code is written for any number. Two groups (four environments per step,
+/// two independent dependency chains interleaved) measured 15% faster than
+/// one on PickCube and 27% on close lid, whose vectors stay in registers
+/// now that a step has no per-lane stage machine; three were no faster
+/// than two (BENCHMARKS.md, 2026-12-04). The cost is twice the optimised
+/// code to compile, which a hot program does once, off the first call.
+pub const GROUPS: usize = 2;
 /// Environments per step.
 pub const LANES: usize = 2 * GROUPS;
 
@@ -81,7 +84,7 @@ pub struct LaneTranslator<'a, 'b> {
     table_index: HashMap<u64, u32>,
     /// IR values that are constants: emitted where each use is.
     ir_consts: Vec<Option<f64>>,
-    /// What is known of each IR value in the pair's finite path, where
+    /// What is known of each IR value in the step's finite path, where
     /// every observation slot is proved finite.
     facts: Vec<Facts>,
     slot_cache: HashMap<(Block, u32), W>,

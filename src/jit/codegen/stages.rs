@@ -1,7 +1,7 @@
 //! One environment's stage machine as control flow: the hold check, then the
-//! gate cascade. Shared by the scalar function and the two-lane one, which
-//! runs it once per lane (stage state is per environment, and the cascade's
-//! loop takes a different path in each).
+//! gate cascade, in the scalar function. (The vector function computes only
+//! quiet steps, where no machine acts, and hands the others to the scalar
+//! function: see `lanes.rs`.)
 
 use crate::ir::RewardSpec;
 use cranelift::prelude::*;

@@ -144,10 +144,10 @@ impl Drop for Code {
 
 /// Environment-steps a [`Tier::Adaptive`] program runs as fast-tier code
 /// before it is compiled again at the optimised tier. The optimised compile
-/// (the scalar function again and the vector function) costs about 1 to
-/// 5 ms for the examples, and saves 55 to 100 ns per environment-step
+/// (the scalar function again and the vector function) costs about 1.5 to
+/// 4 ms for the examples, and saves 60 to 150 ns per environment-step
 /// against the fast tier (BENCHMARKS.md), so it pays for itself after some
-/// 20 000 to 45 000 environment-steps: 32 steps of a 1024-wide training
+/// 20 000 to 60 000 environment-steps: 32 steps of a 1024-wide training
 /// batch, while a single 200-step episode never pays for it.
 pub const HOT_ENV_STEPS: u64 = 32_768;
 

@@ -136,3 +136,109 @@ fn every_builtin_has_a_case() {
         assert!(cases.iter().any(|(e, _)| e.contains(&call)), "no test case for builtin `{}`", b.name);
     }
 }
+
+/// The rotations lowered to IR arithmetic (`rotate`, `spatial_relation`,
+/// `contain`) against the typed reference (`builtins::geom`, which
+/// normalises first) on quaternions of every scale a float can hold: unit,
+/// unnormalised, huge enough that squaring would overflow, around the 1e-12
+/// cut-off, subnormal and zero. The interpreter must match the reference to
+/// a few ulps of the vector's length; the JIT (both tiers) the interpreter bit
+/// for bit.
+#[test]
+fn lowered_rotations_agree_with_the_reference_at_every_scale() {
+    use common::Rng;
+    use rwd::builtins::geom::{GEOM_TOL, quat_from_wxyz};
+    use rwd::jit::{FLAG_VALID, JitProgram, Tier};
+    use nalgebra::Vector3;
+
+    let src = "scene s { gripper: Gripper  cube: Object }\n\
+               check r on s { fwd = rotate(cube.rot, gripper.pos)  inv = spatial_relation(gripper, cube)  inside = contain(cube, gripper) }";
+    let c = compile_ok(src);
+    let p = &c.programs[0];
+    let scales = [1.0, 3.7, 0.2, 1e-5, 1e-11, 2e-12, 1e-13, 1e-200, 1e-310, 1e150, 1e155, 2f64.powi(499), 2f64.powi(500), 2f64.powi(501), 1e300, f64::MAX];
+    let mut rng = Rng(11);
+    let mut rows = Vec::new();
+    for (i, &scale) in scales.iter().enumerate() {
+        for k in 0..24 {
+            let mut q = [0.0; 4];
+            for c in &mut q {
+                *c = rng.uniform(-1.0, 1.0) * scale;
+            }
+            if k % 6 == 5 {
+                q = [0.0, 0.0, 0.0, 0.0];
+                q[k % 4] = scale; // a single component, possibly subnormal
+            }
+            let point_scale = if i % 3 == 0 { 1e6 } else { 1.0 };
+            let tcp: Vec<f64> = (0..3).map(|_| rng.uniform(-0.1, 0.1) * point_scale).collect();
+            let centre: Vec<f64> = (0..3).map(|_| rng.uniform(-0.05, 0.05)).collect();
+            let half: Vec<f64> = (0..3).map(|_| rng.uniform(0.0, 0.1)).collect();
+            rows.push(observe(p, &[
+                ("gripper.pos", &tcp),
+                ("gripper.grasp", &[1.0]),
+                ("gripper.vel", &[0.0, 0.0, 0.0]),
+                ("cube.pos", &centre),
+                ("cube.rot", &q),
+                ("cube.half", &half),
+                ("cube.vel", &[0.0, 0.0, 0.0]),
+            ]));
+        }
+    }
+    let v = |r: &[f64], name: &str| -> Vector3<f64> {
+        let f = p.layout.fields.iter().find(|f| format!("{}.{}", f.entity.as_deref().unwrap_or(""), f.field) == name).expect("field");
+        let o = f.offset as usize;
+        Vector3::new(r[o], r[o + 1], r[o + 2])
+    };
+    let rot_of = |r: &[f64]| {
+        let f = p.layout.fields.iter().find(|f| f.field == "rot").expect("cube.rot");
+        let o = f.offset as usize;
+        quat_from_wxyz(r[o], r[o + 1], r[o + 2], r[o + 3])
+    };
+    let mut interp = Interpreter::new(p);
+    let mut interp_outputs = Vec::new();
+    let (mut rotated, mut identities) = (0, 0);
+    for row in &rows {
+        let out = interp.check(row).expect("finite observation");
+        let flat: Vec<f64> = out
+            .iter()
+            .flat_map(|(_, v)| match v {
+                OutputValue::List(xs) => xs.clone(),
+                OutputValue::Bool(b) => vec![f64::from(u8::from(*b))],
+                OutputValue::Number(x) => vec![*x],
+            })
+            .collect();
+        let (tcp, centre, half) = (v(row, "gripper.pos"), v(row, "cube.pos"), v(row, "cube.half"));
+        let rot = rot_of(row);
+        if rot.angle() == 0.0 { identities += 1 } else { rotated += 1 }
+        let want_fwd = rot * tcp;
+        let local = rot.inverse() * (tcp - centre);
+        let tol = |x: &Vector3<f64>| 8.0 * f64::EPSILON * x.norm().max(f64::MIN_POSITIVE);
+        let got_fwd = Vector3::new(flat[0], flat[1], flat[2]);
+        let got_inv = Vector3::new(flat[3], flat[4], flat[5]);
+        assert!((got_fwd - want_fwd).norm() <= tol(&tcp), "rotate by {:?} (row {row:?}): {got_fwd:?} vs {want_fwd:?}", rot_of(row));
+        assert!((got_inv - local).norm() <= tol(&(tcp - centre)), "spatial_relation: {got_inv:?} vs {local:?}");
+        // `contain` may differ from the reference only within rounding of a face.
+        let margin = local.iter().zip(half.iter()).map(|(l, h)| (l.abs() - (h.abs() + GEOM_TOL)).abs()).fold(f64::INFINITY, f64::min);
+        if margin > 1e-12 * (1.0 + local.norm()) {
+            let want_inside = local.iter().zip(half.iter()).all(|(l, h)| l.abs() <= h.abs() + GEOM_TOL);
+            assert_eq!(flat[6] != 0.0, want_inside, "contain at local {local:?}, half {half:?}");
+        }
+        interp_outputs.push(flat);
+    }
+    assert!(rotated > 250 && identities > 40, "the cases cover both: {rotated} rotations, {identities} identities");
+    let w = p.layout.width as usize;
+    let obs: Vec<f64> = rows.concat();
+    for tier in [Tier::Optimized, Tier::Fast] {
+        let jit = JitProgram::compile_tier(p, tier).expect("JIT compiles");
+        let ow = jit.output_width();
+        let n = obs.len() / w;
+        let mut out = vec![0.0; n * ow];
+        let mut valid = vec![0u8; n];
+        jit.eval_check(&obs, &mut out, &mut valid).expect("shapes are right");
+        for (e, want) in interp_outputs.iter().enumerate() {
+            assert_eq!(valid[e], FLAG_VALID, "{tier:?} env {e}");
+            let got = &out[e * ow..(e + 1) * ow];
+            let bits = |xs: &[f64]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(got), bits(want), "{tier:?} env {e}: {got:?} vs {want:?}");
+        }
+    }
+}

@@ -679,14 +679,14 @@ impl<'a> Lowerer<'a> {
             }
             Imp::SpatialRelation => {
                 let (a, pose) = (flat_args[0].clone(), flat_args[1].clone());
-                let q = self.quat_unit(&pose[3..7]);
+                let r = self.rotation(&pose[3..7]);
                 let d = [self.bin(Bin::Sub, a[0], pose[0]), self.bin(Bin::Sub, a[1], pose[1]), self.bin(Bin::Sub, a[2], pose[2])];
-                LVal::Flat(self.rotate_by(q, d, true).to_vec())
+                LVal::Flat(self.rotate_by(&r, d, true).to_vec())
             }
             Imp::Rotate => {
                 let (q, v) = (flat_args[0].clone(), flat_args[1].clone());
-                let q = self.quat_unit(&q);
-                LVal::Flat(self.rotate_by(q, [v[0], v[1], v[2]], false).to_vec())
+                let r = self.rotation(&q);
+                LVal::Flat(self.rotate_by(&r, [v[0], v[1], v[2]], false).to_vec())
             }
             Imp::Dot => {
                 let (u, v) = (flat_args[0].clone(), flat_args[1].clone());

@@ -677,3 +677,59 @@ fn min_and_max_agree_on_signed_zeros_in_every_form() {
         assert_eq!(checked, 24 * 64, "every output of every finite (x, y) is checked");
     }
 }
+
+/// `pre` holds what the reward machine reads and nothing else, so the
+/// back ends can sink the rest under a gated term's `when`: PickCube has no
+/// stages, so all of it is in `post`, and its `placed` test compares the
+/// squared distance (the square root survives only for the `place` term).
+/// In a staged reward every `pre` statement feeds a gate, hold, shape or
+/// bonus, and a term's own inputs are in `post`. Both still agree with
+/// the interpreter over episodes.
+#[test]
+fn pre_holds_only_what_the_reward_machine_reads() {
+    use rwd::builtins::Math1;
+    use rwd::ir::{Cmp, Inst};
+    let pick = p_of("pick_cube.rwd");
+    assert!(pick.pre.is_empty(), "a reward without stages reads nothing before its machine");
+    let sqrts = pick.post.iter().filter(|s| matches!(s.inst, Inst::Unary(Math1::Sqrt, _))).count();
+    assert_eq!(sqrts, 2, "one square root for reach, one for place; none for `placed`");
+    assert!(pick.post.iter().any(|s| matches!(s.inst, Inst::Compare(Cmp::Le, _, _))), "placed compares the radicand");
+
+    let src = "scene s { gripper: Gripper  cube: Object }\n\
+               reward r on s {\n\
+                 stage reach { shape clamp(cube.pos.z / 1m, 0, 1)  done distance(gripper, cube) < 2cm }\n\
+                 stage lift { done cube.pos.z > 0.1m }\n\
+                 term away = tanh(norm(cube.pos) / 1m) when is_holding(gripper, cube)\n\
+               }";
+    let c = compile_ok(src);
+    let p = &c.programs[0];
+    let spec = p.reward.as_ref().expect("a reward");
+    let mut needed: Vec<u32> = spec.stages.iter().flat_map(|s| [Some(s.gate), Some(s.shape), s.bonus, s.hold.map(|(h, _)| h)]).flatten().map(|v| v.0).collect();
+    let mut machine = std::collections::HashSet::new();
+    while let Some(v) = needed.pop() {
+        if let Some(s) = p.pre.iter().find(|s| s.dest.0 == v)
+            && machine.insert(v)
+        {
+            needed.extend(operands(&s.inst));
+        }
+    }
+    for s in &p.pre {
+        assert!(machine.contains(&s.dest.0), "pre computes v{} ({:?}), which the machine does not read", s.dest.0, s.inst);
+    }
+    assert!(p.post.iter().any(|s| matches!(s.inst, Inst::Unary(Math1::Tanh, _))), "the term's tanh is in post");
+    assert!(!p.pre.iter().any(|s| matches!(s.inst, Inst::Unary(Math1::Sqrt, _))), "the reach gate needs no square root");
+    for p in [&pick, p] {
+        assert_reward_agreement(p, 2 * LANES + 1, 40, 3);
+    }
+}
+
+fn operands(inst: &rwd::ir::Inst) -> Vec<u32> {
+    use rwd::ir::Inst;
+    match inst {
+        Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) => Vec::new(),
+        Inst::Neg(a) | Inst::Unary(_, a) | Inst::Not(a) => vec![a.0],
+        Inst::Binary(_, a, b) | Inst::Compare(_, a, b) | Inst::And(a, b) | Inst::Or(a, b) => vec![a.0, b.0],
+        Inst::Select(c, a, b) => vec![c.0, a.0, b.0],
+        Inst::Call { args, .. } => args.iter().map(|v| v.0).collect(),
+    }
+}

@@ -277,6 +277,8 @@ impl<'a> Lowerer<'a> {
         if let Some(r) = &p.body.reward() {
             finish_reward(&mut program, r, &mut diags);
         }
+        super::sqrt_compare::compare_radicands(&mut program);
+        super::opt::sink_into_post(&mut program);
         super::opt::compact(&mut program);
         super::opt::shrink_layout(&mut program);
         Ok((program, diags))

@@ -15,6 +15,7 @@ pub mod lower;
 pub mod opt;
 pub mod print;
 pub mod range;
+pub mod sqrt_compare;
 
 use crate::builtins::{Math1, Math2, NativeFn};
 use crate::check::hir::ProgramKind;

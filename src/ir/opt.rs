@@ -134,7 +134,7 @@ pub fn compact(p: &mut Program) {
 /// program reads.
 pub fn shrink_layout(p: &mut Program) {
     let mut used = vec![false; p.layout.fields.len()];
-    for s in &p.pre {
+    for s in p.pre.iter().chain(&p.post) {
         if let Inst::Load(o) = s.inst
             && let Some(i) = p.layout.fields.iter().position(|f| o >= f.offset && o < f.offset + f.width) {
                 used[i] = true;
@@ -149,7 +149,7 @@ pub fn shrink_layout(p: &mut Program) {
         }
     }
     let old: Vec<(u32, u32)> = p.layout.fields.iter().map(|f| (f.offset, f.width)).collect();
-    for s in &mut p.pre {
+    for s in p.pre.iter_mut().chain(p.post.iter_mut()) {
         if let Inst::Load(o) = &mut s.inst
             && let Some(i) = old.iter().position(|(off, w)| *o >= *off && *o < off + w) {
                 *o = new_offsets[i] + (*o - old[i].0);
@@ -164,4 +164,44 @@ pub fn shrink_layout(p: &mut Program) {
     }
     p.layout.fields = fields;
     p.layout.width = next;
+}
+
+/// Moves the `pre` statements the stage machine does not read to the start
+/// of `post`, in order. `pre` is what must be known before the machine
+/// steps (its gates, holds, shapes and bonuses); anything else computed
+/// there would be computed on every step, while in `post` the back ends
+/// can sink it under a gated term's `when` (`jit/sink.rs`): ManiSkill's
+/// `place` term, gated on the grasp, computes its distance only for the
+/// environments that hold the cube. Statements are pure, so where they
+/// run changes no result. Programs without a reward have no machine and
+/// are left as they are.
+pub fn sink_into_post(p: &mut Program) {
+    let Some(spec) = &p.reward else { return };
+    let n = p.num_values as usize;
+    let mut def: Vec<Option<usize>> = vec![None; n];
+    for (i, s) in p.pre.iter().enumerate() {
+        for k in 0..width(s) {
+            if let Some(d) = def.get_mut((s.dest.0 + k) as usize) {
+                *d = Some(i);
+            }
+        }
+    }
+    let mut machine = vec![false; p.pre.len()];
+    let mut stack: Vec<Value> = spec
+        .stages
+        .iter()
+        .flat_map(|s| [Some(s.gate), Some(s.shape), s.bonus, s.hold.map(|(h, _)| h)])
+        .flatten()
+        .collect();
+    while let Some(v) = stack.pop() {
+        let Some(i) = def.get(v.0 as usize).copied().flatten() else { continue };
+        if !machine[i] {
+            machine[i] = true;
+            stack.extend(operands(&p.pre[i].inst));
+        }
+    }
+    let (keep, moved): (Vec<_>, Vec<_>) = std::mem::take(&mut p.pre).into_iter().zip(machine).partition(|(_, m)| *m);
+    p.pre = keep.into_iter().map(|(s, _)| s).collect();
+    let post = std::mem::take(&mut p.post);
+    p.post = moved.into_iter().map(|(s, _)| s).chain(post).collect();
 }

@@ -710,7 +710,7 @@ fn pre_holds_only_what_the_reward_machine_reads() {
         if let Some(s) = p.pre.iter().find(|s| s.dest.0 == v)
             && machine.insert(v)
         {
-            needed.extend(operands(&s.inst));
+            needed.extend(s.inst.operands().iter().map(|v| v.0));
         }
     }
     for s in &p.pre {
@@ -723,13 +723,3 @@ fn pre_holds_only_what_the_reward_machine_reads() {
     }
 }
 
-fn operands(inst: &rwd::ir::Inst) -> Vec<u32> {
-    use rwd::ir::Inst;
-    match inst {
-        Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) => Vec::new(),
-        Inst::Neg(a) | Inst::Unary(_, a) | Inst::Not(a) => vec![a.0],
-        Inst::Binary(_, a, b) | Inst::Compare(_, a, b) | Inst::And(a, b) | Inst::Or(a, b) => vec![a.0, b.0],
-        Inst::Select(c, a, b) => vec![c.0, a.0, b.0],
-        Inst::Call { args, .. } => args.iter().map(|v| v.0).collect(),
-    }
-}

@@ -67,6 +67,19 @@ pub enum Inst {
     StageDone(u32),
 }
 
+impl Inst {
+    /// The values this instruction reads, in operand order.
+    pub fn operands(&self) -> Vec<Value> {
+        match self {
+            Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) => Vec::new(),
+            Inst::Neg(a) | Inst::Unary(_, a) | Inst::Not(a) => vec![*a],
+            Inst::Binary(_, a, b) | Inst::Compare(_, a, b) | Inst::And(a, b) | Inst::Or(a, b) => vec![*a, *b],
+            Inst::Select(c, a, b) => vec![*c, *a, *b],
+            Inst::Call { args, .. } => args.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Stmt {
     pub dest: Value,

@@ -7,16 +7,6 @@
 
 use super::*;
 
-fn operands(inst: &Inst) -> Vec<Value> {
-    match inst {
-        Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) => Vec::new(),
-        Inst::Neg(a) | Inst::Unary(_, a) | Inst::Not(a) => vec![*a],
-        Inst::Binary(_, a, b) | Inst::Compare(_, a, b) | Inst::And(a, b) | Inst::Or(a, b) => vec![*a, *b],
-        Inst::Select(c, a, b) => vec![*c, *a, *b],
-        Inst::Call { args, .. } => args.clone(),
-    }
-}
-
 fn map_inst(inst: &mut Inst, f: &dyn Fn(Value) -> Value) {
     match inst {
         Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) => {}
@@ -81,7 +71,7 @@ pub fn compact(p: &mut Program) {
         }
         *live = true;
         let block = if post { &p.post } else { &p.pre };
-        stack.extend(operands(&block[i].inst));
+        stack.extend(block[i].inst.operands());
     }
     // Renumber in program order.
     let mut map = vec![u32::MAX; n];
@@ -197,7 +187,7 @@ pub fn sink_into_post(p: &mut Program) {
         let Some(i) = def.get(v.0 as usize).copied().flatten() else { continue };
         if !machine[i] {
             machine[i] = true;
-            stack.extend(operands(&p.pre[i].inst));
+            stack.extend(p.pre[i].inst.operands());
         }
     }
     let (keep, moved): (Vec<_>, Vec<_>) = std::mem::take(&mut p.pre).into_iter().zip(machine).partition(|(_, m)| *m);

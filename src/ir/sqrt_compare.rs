@@ -137,16 +137,8 @@ fn smallest_with_root_at_least(c: f64) -> Option<f64> {
 mod tests {
     use super::*;
 
-    fn holds(op: Cmp, a: f64, b: f64) -> bool {
-        match op {
-            Cmp::Lt => a < b,
-            Cmp::Le => a <= b,
-            Cmp::Gt => a > b,
-            Cmp::Ge => a >= b,
-            Cmp::Eq => a == b,
-            Cmp::Ne => a != b,
-        }
-    }
+    // The interpreter's comparison: the semantics the rewrite must keep.
+    use crate::interp::compare as holds;
 
     /// Doubles around `t`: the threshold's neighbours, where a wrong
     /// threshold would show.

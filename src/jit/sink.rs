@@ -14,13 +14,7 @@ pub struct Cones {
 }
 
 fn operands(inst: &Inst) -> Vec<u32> {
-    match inst {
-        Inst::Const(_) | Inst::Load(_) | Inst::StageDone(_) => Vec::new(),
-        Inst::Neg(a) | Inst::Unary(_, a) | Inst::Not(a) => vec![a.0],
-        Inst::Binary(_, a, b) | Inst::Compare(_, a, b) | Inst::And(a, b) | Inst::Or(a, b) => vec![a.0, b.0],
-        Inst::Select(c, a, b) => vec![c.0, a.0, b.0],
-        Inst::Call { args, .. } => args.iter().map(|v| v.0).collect(),
-    }
+    inst.operands().into_iter().map(|v| v.0).collect()
 }
 
 fn outputs(s: &Stmt) -> u32 {

@@ -177,6 +177,30 @@ mod tests {
         }
     }
 
+    /// A radicand that may be negative keeps its square root (there `sqrt`
+    /// is NaN and the comparison false, where `x < t` would be true); a
+    /// sum of squares is rewritten. Both answer as the square roots would.
+    #[test]
+    fn only_radicands_that_are_never_negative_are_rewritten() {
+        use crate::interp::{Interpreter, OutputValue};
+        let src = "scene s { props { x: scalar  y: scalar } }\n\
+                   check c on s { signed = sqrt(x) < 0.5  squares = norm(vec3(x, y, 0)) <= 0.5 }";
+        let c = crate::compile("t.rwd", src);
+        assert!(!c.has_errors());
+        let p = &c.programs[0];
+        let sqrts = p.pre.iter().filter(|s| matches!(s.inst, Inst::Unary(Math1::Sqrt, _))).count();
+        assert_eq!(sqrts, 1, "the signed radicand keeps its root, the norm loses its own");
+        let mut interp = Interpreter::new(p);
+        for (x, y) in [(-0.1f64, 0.0f64), (0.2, 0.3), (0.3, 0.4), (0.3, 0.41), (-0.0, 0.0), (0.25, 0.0), (0.2500000000000001, 0.0)] {
+            // What the comparisons mean, computed with the square roots.
+            let signed = x.sqrt() < 0.5;
+            let squares = (x * x + y * y + 0.0 * 0.0).sqrt() <= 0.5;
+            let out = interp.check(&[x, y]).expect("finite observation");
+            assert_eq!(out[0].1, OutputValue::Bool(signed), "sqrt({x}) < 0.5");
+            assert_eq!(out[1].1, OutputValue::Bool(squares), "|({x}, {y})| <= 0.5");
+        }
+    }
+
     #[test]
     fn no_rewrite_for_equality_or_a_negative_or_nan_constant() {
         assert_eq!(radicand_threshold(Cmp::Eq, 1.0), None);

@@ -146,7 +146,7 @@ fn every_builtin_has_a_case() {
 /// for bit.
 #[test]
 fn lowered_rotations_agree_with_the_reference_at_every_scale() {
-    use common::Rng;
+    use common::{Rng, flatten, read};
     use rwd::builtins::geom::{GEOM_TOL, quat_from_wxyz};
     use rwd::jit::{FLAG_VALID, JitProgram, Tier};
     use nalgebra::Vector3;
@@ -183,29 +183,16 @@ fn lowered_rotations_agree_with_the_reference_at_every_scale() {
             ]));
         }
     }
-    let v = |r: &[f64], name: &str| -> Vector3<f64> {
-        let f = p.layout.fields.iter().find(|f| format!("{}.{}", f.entity.as_deref().unwrap_or(""), f.field) == name).expect("field");
-        let o = f.offset as usize;
-        Vector3::new(r[o], r[o + 1], r[o + 2])
-    };
+    let v = |r: &[f64], name: &str| Vector3::from_column_slice(read(p, r, name));
     let rot_of = |r: &[f64]| {
-        let f = p.layout.fields.iter().find(|f| f.field == "rot").expect("cube.rot");
-        let o = f.offset as usize;
-        quat_from_wxyz(r[o], r[o + 1], r[o + 2], r[o + 3])
+        let q = read(p, r, "cube.rot");
+        quat_from_wxyz(q[0], q[1], q[2], q[3])
     };
     let mut interp = Interpreter::new(p);
     let mut interp_outputs = Vec::new();
     let (mut rotated, mut identities) = (0, 0);
     for row in &rows {
-        let out = interp.check(row).expect("finite observation");
-        let flat: Vec<f64> = out
-            .iter()
-            .flat_map(|(_, v)| match v {
-                OutputValue::List(xs) => xs.clone(),
-                OutputValue::Bool(b) => vec![f64::from(u8::from(*b))],
-                OutputValue::Number(x) => vec![*x],
-            })
-            .collect();
+        let flat = flatten(&interp.check(row).expect("finite observation"));
         let (tcp, centre, half) = (v(row, "gripper.pos"), v(row, "cube.pos"), v(row, "cube.half"));
         let rot = rot_of(row);
         if rot.angle() == 0.0 { identities += 1 } else { rotated += 1 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Rng, compile_ok};
+use common::{Rng, compile_ok, flatten};
 use rwd::interp::{Interpreter, OutputValue, StageState};
 use rwd::ir::Program;
 use rwd::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitProgram, LANES, RewardBatch, Tier};
@@ -103,14 +103,7 @@ fn assert_check_agreement_at(p: &Program, n: usize, seed: u64, tier: Tier) {
             Err(_) => assert_eq!(valid[e] & FLAG_VALID, 0, "{} env {e}: interpreter refused, JIT did not", p.name),
             Ok(report) => {
                 assert_ne!(valid[e] & FLAG_VALID, 0, "{} env {e}", p.name);
-                let flat: Vec<f64> = report
-                    .iter()
-                    .flat_map(|(_, v)| match v {
-                        OutputValue::Bool(b) => vec![f64::from(u8::from(*b))],
-                        OutputValue::Number(x) => vec![*x],
-                        OutputValue::List(xs) => xs.clone(),
-                    })
-                    .collect();
+                let flat = flatten(&report);
                 for (k, x) in flat.iter().enumerate() {
                     let j = out[e * ow + k];
                     // Bool outputs: the interpreter reports truthiness, the JIT the raw 0/1.
@@ -704,7 +697,7 @@ fn pre_holds_only_what_the_reward_machine_reads() {
     let c = compile_ok(src);
     let p = &c.programs[0];
     let spec = p.reward.as_ref().expect("a reward");
-    let mut needed: Vec<u32> = spec.stages.iter().flat_map(|s| [Some(s.gate), Some(s.shape), s.bonus, s.hold.map(|(h, _)| h)]).flatten().map(|v| v.0).collect();
+    let mut needed: Vec<u32> = spec.stages.iter().flat_map(|s| s.reads()).map(|v| v.0).collect();
     let mut machine = std::collections::HashSet::new();
     while let Some(v) = needed.pop() {
         if let Some(s) = p.pre.iter().find(|s| s.dest.0 == v)

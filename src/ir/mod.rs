@@ -109,6 +109,14 @@ pub struct StageSpec {
     pub hold: Option<(Value, u32)>,
 }
 
+impl StageSpec {
+    /// The values the reward machine reads for this stage: gate, shape,
+    /// bonus and hold (everything `pre` must compute).
+    pub fn reads(&self) -> impl Iterator<Item = Value> + '_ {
+        [Some(self.gate), Some(self.shape), self.bonus, self.hold.map(|(h, _)| h)].into_iter().flatten()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ShapeSource {

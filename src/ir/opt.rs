@@ -36,10 +36,7 @@ fn roots(p: &Program) -> Vec<Value> {
     let mut r: Vec<Value> = p.outputs.iter().flat_map(|o| o.values.iter().copied()).collect();
     if let Some(spec) = &p.reward {
         for s in &spec.stages {
-            r.push(s.shape);
-            r.push(s.gate);
-            r.extend(s.bonus);
-            r.extend(s.hold.map(|(h, _)| h));
+            r.extend(s.reads());
         }
         r.extend(spec.terms.iter().map(|t| t.value));
         r.extend(spec.success);
@@ -177,12 +174,7 @@ pub fn sink_into_post(p: &mut Program) {
         }
     }
     let mut machine = vec![false; p.pre.len()];
-    let mut stack: Vec<Value> = spec
-        .stages
-        .iter()
-        .flat_map(|s| [Some(s.gate), Some(s.shape), s.bonus, s.hold.map(|(h, _)| h)])
-        .flatten()
-        .collect();
+    let mut stack: Vec<Value> = spec.stages.iter().flat_map(|s| s.reads()).collect();
     while let Some(v) = stack.pop() {
         let Some(i) = def.get(v.0 as usize).copied().flatten() else { continue };
         if !machine[i] {

@@ -24,23 +24,20 @@ use crate::builtins::Math1;
 /// `opt::compact` afterwards.
 pub fn compare_radicands(p: &mut Program) {
     let facts = finite_path_facts(p);
-    let mut defs: Vec<Option<Inst>> = vec![None; p.num_values as usize];
+    // Per value: the radicand if it is a square root of a never-negative
+    // value, the constant if it is one.
+    let n = p.num_values as usize;
+    let (mut radicands, mut constants) = (vec![None; n], vec![None; n]);
     for s in p.pre.iter().chain(&p.post) {
-        if let Some(d) = defs.get_mut(s.dest.0 as usize) {
-            *d = Some(s.inst.clone());
+        let d = s.dest.0 as usize;
+        match s.inst {
+            Inst::Unary(Math1::Sqrt, x) if facts.get(x.0 as usize).is_some_and(|f| f.range.lo >= 0.0) => radicands[d] = Some(x),
+            Inst::Const(c) => constants[d] = Some(c),
+            _ => {}
         }
     }
-    let radicand = |v: Value| match defs.get(v.0 as usize) {
-        Some(Some(Inst::Unary(Math1::Sqrt, x))) => {
-            let never_negative = facts.get(x.0 as usize).is_some_and(|f| f.range.lo >= 0.0);
-            never_negative.then_some(*x)
-        }
-        _ => None,
-    };
-    let constant = |v: Value| match defs.get(v.0 as usize) {
-        Some(Some(Inst::Const(c))) => Some(*c),
-        _ => None,
-    };
+    let radicand = |v: Value| radicands.get(v.0 as usize).copied().flatten();
+    let constant = |v: Value| constants.get(v.0 as usize).copied().flatten();
     let mut next = p.num_values;
     for block in [&mut p.pre, &mut p.post] {
         let mut out = Vec::with_capacity(block.len());

@@ -28,15 +28,40 @@ pub fn program<'c>(c: &'c rwd::Compilation, name: &str) -> &'c Program {
 pub fn observe(p: &Program, fields: &[(&str, &[f64])]) -> Vec<f64> {
     let mut obs = vec![f64::NAN; p.layout.width as usize];
     for f in &p.layout.fields {
-        let name = match &f.entity {
-            Some(e) => format!("{e}.{}", f.field),
-            None => f.field.clone(),
-        };
+        let name = field_name(f);
         let (_, values) = fields.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("test gives no value for {name}"));
         assert_eq!(values.len(), f.width as usize, "{name} has width {}", f.width);
         obs[f.offset as usize..(f.offset + f.width) as usize].copy_from_slice(values);
     }
     obs
+}
+
+/// `entity.field`, or `field` for a scene property: how tests name a slot.
+fn field_name(f: &rwd::ir::layout::LayoutField) -> String {
+    match &f.entity {
+        Some(e) => format!("{e}.{}", f.field),
+        None => f.field.clone(),
+    }
+}
+
+/// The values of one named field in an observation row (the reverse of
+/// [`observe`]).
+pub fn read<'r>(p: &Program, row: &'r [f64], name: &str) -> &'r [f64] {
+    let f = p.layout.fields.iter().find(|f| field_name(f) == name).unwrap_or_else(|| panic!("no field {name} in the layout"));
+    &row[f.offset as usize..(f.offset + f.width) as usize]
+}
+
+/// A check's report as the flat output row the JIT writes (bools as 0/1).
+pub fn flatten(report: &[(String, rwd::interp::OutputValue)]) -> Vec<f64> {
+    use rwd::interp::OutputValue;
+    report
+        .iter()
+        .flat_map(|(_, v)| match v {
+            OutputValue::Bool(b) => vec![f64::from(u8::from(*b))],
+            OutputValue::Number(x) => vec![*x],
+            OutputValue::List(xs) => xs.clone(),
+        })
+        .collect()
 }
 
 /// A small deterministic generator (xorshift64*), so tests need no rand crate.

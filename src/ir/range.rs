@@ -164,8 +164,22 @@ pub struct Facts {
     pub may_be_neg_zero: bool,
 }
 
+/// See [`Facts::is_bounded`].
+pub const BOUNDED: f64 = 1e300;
+
 impl Facts {
     pub const UNKNOWN: Facts = Facts { range: Interval::ALL, may_be_nan: true, may_be_neg_zero: true };
+
+    /// The facts of the constant `c`: exactly it.
+    pub fn constant(c: f64) -> Facts {
+        Facts { range: Interval::point(c), may_be_nan: c.is_nan(), may_be_neg_zero: c.to_bits() == (-0.0f64).to_bits() }
+    }
+
+    /// Never NaN and never beyond ±[`BOUNDED`]: a sum of fewer than 10^7
+    /// such values cannot overflow, whatever the order of the additions.
+    pub fn is_bounded(self) -> bool {
+        !self.may_be_nan && self.range.lo >= -BOUNDED && self.range.hi <= BOUNDED
+    }
 
     /// Never NaN and never below +0.0 (no -0.0 either).
     pub fn is_non_negative(self) -> bool {
@@ -287,7 +301,7 @@ pub fn finite_path_facts(p: &Program) -> Vec<Facts> {
     for stmt in p.pre.iter().chain(&p.post) {
         let g = |v: Value| facts.get(v.0 as usize).copied().unwrap_or(Facts::UNKNOWN);
         let r = match &stmt.inst {
-            Inst::Const(c) => Facts { range: Interval::point(*c), may_be_nan: c.is_nan(), may_be_neg_zero: c.to_bits() == (-0.0f64).to_bits() },
+            Inst::Const(c) => Facts::constant(*c),
             Inst::Load(_) => Facts { range: finite, may_be_nan: false, may_be_neg_zero: true },
             Inst::Neg(x) => {
                 let x = g(*x);

@@ -16,6 +16,7 @@
 //! Rust functions through `extern "C"` host symbols (see `host.rs`).
 
 mod codegen;
+mod constants;
 mod sink;
 mod host;
 
@@ -353,6 +354,7 @@ fn translate(program: &Program, func: &mut cranelift::codegen::ir::Function, isa
     let builder = FunctionBuilder::new(func, &mut fbc);
     let (builder, symbols) = codegen::Translator::new(builder, program, isa.pointer_type()).translate();
     builder.finalize(isa.frontend_config());
+    constants::place_constants(func);
     symbols
 }
 
@@ -454,25 +456,43 @@ impl JitProgram {
     /// the same scalar CLIF and differ in register allocation, and the
     /// optimised tier's vector function computes each lane as the scalar
     /// function does).
+    #[inline]
     fn entry(&self, n: usize) -> EntryFn {
         use std::sync::atomic::Ordering;
         if let Some(code) = self.optimized.get() {
             return code.for_batch(n);
         }
         if self.adaptive {
-            let before = self.env_steps.fetch_add(n as u64, Ordering::Relaxed);
-            if before + n as u64 >= HOT_ENV_STEPS && !self.tier_up_claimed.swap(true, Ordering::AcqRel) {
-                // The same CLIF compiled for the first code, so this cannot
-                // fail short of a Cranelift bug; if it did, the program
-                // keeps running its (correct) first code.
-                if let Ok(code) = generate(&self.source, Regalloc::Backtracking) {
-                    let entry = code.for_batch(n);
-                    let _ = self.optimized.set(code);
-                    return entry;
-                }
+            // A plain load and store, not an atomic add: `lock xadd` is a
+            // full barrier on x86, paid on every call. Calls racing on
+            // other threads may lose a few counts, which only delays the
+            // tier-up a little; the claim below still lets exactly one
+            // call compile.
+            let steps = self.env_steps.load(Ordering::Relaxed) + n as u64;
+            self.env_steps.store(steps, Ordering::Relaxed);
+            if steps >= HOT_ENV_STEPS
+                && !self.tier_up_claimed.swap(true, Ordering::AcqRel)
+                && let Some(entry) = self.tier_up(n)
+            {
+                return entry;
             }
         }
         self.first.for_batch(n)
+    }
+
+    /// Compiles the optimised code (once, by the call that claimed it) and
+    /// returns its entry for `n` environments. Out of line, so the common
+    /// path of [`Self::entry`] stays a few instructions.
+    #[cold]
+    #[inline(never)]
+    fn tier_up(&self, n: usize) -> Option<EntryFn> {
+        // The same CLIF compiled for the first code, so this cannot fail
+        // short of a Cranelift bug; if it did, the program keeps running
+        // its (correct) first code.
+        let code = generate(&self.source, Regalloc::Backtracking).ok()?;
+        let entry = code.for_batch(n);
+        let _ = self.optimized.set(code);
+        Some(entry)
     }
 
     /// The Cranelift IR of the generated function as the code generator

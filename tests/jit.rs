@@ -7,7 +7,7 @@ mod common;
 use common::{Rng, compile_ok, flatten};
 use rwd::interp::{Interpreter, OutputValue, StageState};
 use rwd::ir::Program;
-use rwd::jit::{BatchState, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitProgram, LANES, RewardBatch, Tier};
+use rwd::jit::{BatchState, CompiledCheck, CompiledReward, FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID, JitError, JitProgram, LANES, RewardBatch, Tier};
 
 /// Random observations for a program's layout: quaternions near unit,
 /// bools 0/1, other values in a small box so gates open and close; now and
@@ -249,6 +249,40 @@ fn test_programs_agree() {
             }
         }
     }
+}
+
+/// The typed API checks a program's kind once, when compiling, and its
+/// `eval_batch` gives the untyped program's results.
+#[test]
+fn compiled_rewards_and_checks_take_only_their_kind() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<CompiledReward>();
+    assert_send_sync::<CompiledCheck>();
+    let (reward, check) = (example("pick_cube.rwd", "pick_cube"), example("drawer_check.rwd", "drawer_state"));
+    assert!(matches!(CompiledReward::compile(&check), Err(JitError::WrongKind { .. })), "a check is not a reward");
+    assert!(matches!(CompiledCheck::compile(&reward), Err(JitError::WrongKind { .. })), "a reward is not a check");
+
+    let typed = CompiledReward::compile(&reward).expect("compiles");
+    let untyped = JitProgram::compile(&reward).expect("compiles");
+    let n = 9;
+    let obs = random_obs(&reward, n, &mut Rng(5), 0.05);
+    let (mut state, mut out) = typed.batch(n);
+    typed.eval_batch(&obs, &mut state, &mut out).expect("shapes");
+    let (mut state2, mut out2) = (BatchState::new(n), RewardBatch::new(n, untyped.term_count()));
+    untyped.eval_reward(&obs, &mut state2, &mut out2).expect("shapes");
+    let bits = |b: &RewardBatch| [&b.reward, &b.normalized, &b.terms, &b.progress].map(|xs| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+    assert_eq!((bits(&out), &out.flags, &state), (bits(&out2), &out2.flags, &state2));
+    let err = typed.eval_batch(&obs[1..], &mut state, &mut out).expect_err("one value short");
+    assert!(err.to_string().contains("observation batch"), "{err}");
+
+    let typed = CompiledCheck::compile(&check).expect("compiles");
+    let obs = random_obs(&check, n, &mut Rng(6), 0.05);
+    let (mut values, mut valid) = (vec![0.0; n * typed.output_width()], vec![0u8; n]);
+    typed.eval_batch(&obs, &mut values, &mut valid).expect("shapes");
+    let (mut values2, mut valid2) = (values.clone(), valid.clone());
+    JitProgram::compile(&check).expect("compiles").eval_check(&obs, &mut values2, &mut valid2).expect("shapes");
+    assert_eq!((values.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), valid), (values2.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), valid2));
+    assert!(typed.eval_batch(&obs, &mut values[1..], &mut vec![0u8; n]).is_err(), "output buffer one short");
 }
 
 #[test]

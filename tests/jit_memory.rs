@@ -5,7 +5,7 @@
 mod common;
 
 use common::compile_ok;
-use rwd::jit::{BatchState, JitProgram, RewardBatch};
+use rwd::jit::CompiledReward;
 use std::sync::Mutex;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -31,7 +31,7 @@ const SMALL_REWARD: &str = "scene s { g: Gripper  props { x: length } }\nreward 
 fn compiling_many_programs_does_not_grow_memory_without_bound() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let c = compile_ok(SMALL_REWARD);
-    let Some((before, after)) = rss_around(500, 10_000, || drop(JitProgram::compile(&c.programs[0]).expect("compiles"))) else { return };
+    let Some((before, after)) = rss_around(500, 10_000, || drop(CompiledReward::compile(&c.programs[0]).expect("compiles"))) else { return };
     // Each compiled function maps at least one 4 KiB page of code: leaking
     // them would add 10 000+ pages. Allow allocator noise of 2 000 pages (8 MiB).
     assert!(after < before + 2_000, "RSS grew from {before} to {after} pages over 10 000 compilations");
@@ -44,11 +44,11 @@ fn programs_that_tiered_up_free_both_their_codes() {
     let p = &c.programs[0];
     let n = rwd::jit::HOT_ENV_STEPS as usize;
     let obs = vec![0.5; n * p.layout.width as usize];
-    let (mut state, mut out) = (BatchState::new(n), RewardBatch::new(n, p.term_names().len()));
     let hot = || {
-        let jit = JitProgram::compile(p).expect("compiles");
-        jit.eval_reward(&obs, &mut state, &mut out).expect("shapes");
-        assert!(jit.is_optimized());
+        let jit = CompiledReward::compile(p).expect("compiles");
+        let (mut state, mut out) = jit.batch(n);
+        jit.eval_batch(&obs, &mut state, &mut out).expect("shapes");
+        assert!(jit.program().is_optimized());
     };
     let Some((before, after)) = rss_around(200, 2_000, hot) else { return };
     // Two code modules per program, each at least a page: a leak of either

@@ -6,7 +6,7 @@ pub mod baselines;
 
 use crate::interp::{Interpreter, StageState};
 use crate::ir::Program;
-use crate::jit::{BatchState, JitProgram, RewardBatch, Tier};
+use crate::jit::{BatchState, CompiledReward, JitProgram, RewardBatch, Tier};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub struct Report {
     /// an adaptive program does when hot; [`Tier::Optimized`] from the start).
     pub jit_us: f64,
     /// Median microseconds from IR to callable native code the default way
-    /// ([`JitProgram::compile`]: fast-tier code first).
+    /// ([`CompiledReward::compile`]: fast-tier code first).
     pub callable_us: f64,
     pub timings: Vec<BatchTiming>,
     /// Environment-steps on which the baseline was checked against the interpreter.
@@ -184,16 +184,16 @@ pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batc
         front.push(start.elapsed().as_secs_f64() * 1e6);
         let p2 = c2.select(Some(&p.name), &[crate::check::hir::ProgramKind::Reward])?;
         let start = Instant::now();
-        let jit = JitProgram::compile_tier(p2, Tier::Optimized).map_err(|e| e.to_string())?;
+        let jit = CompiledReward::compile_tier(p2, Tier::Optimized).map_err(|e| e.to_string())?;
         jit_times.push(start.elapsed().as_secs_f64() * 1e6);
         drop(jit);
         let start = Instant::now();
-        let callable = JitProgram::compile(p2).map_err(|e| e.to_string())?;
+        let callable = CompiledReward::compile(p2).map_err(|e| e.to_string())?;
         callable_times.push(start.elapsed().as_secs_f64() * 1e6);
         drop(callable);
     }
-    let jit = JitProgram::compile_tier(p, Tier::Optimized).map_err(|e| e.to_string())?;
-    let jit_fast = JitProgram::compile_tier(p, Tier::Fast).map_err(|e| e.to_string())?;
+    let jit = CompiledReward::compile_tier(p, Tier::Optimized).map_err(|e| e.to_string())?;
+    let jit_fast = CompiledReward::compile_tier(p, Tier::Fast).map_err(|e| e.to_string())?;
     let baseline = baselines::for_program(p);
     let baseline_checked = match &baseline {
         Some(b) => Some(check_baseline(p, b)?),
@@ -207,11 +207,11 @@ pub fn run(name: &str, text: &str, program: Option<&str>, budget: Duration, batc
         let data: Vec<Vec<f64>> = (0..4).map(|k| observations(p, n, 7 + k)).collect();
         let (mut jit_state, mut jit_out) = (BatchState::new(n), RewardBatch::new(n, terms));
         let mut jit_f = |call: usize| {
-            let _ = jit.eval_reward(&data[call % 4], &mut jit_state, &mut jit_out);
+            let _ = jit.eval_batch(&data[call % 4], &mut jit_state, &mut jit_out);
         };
         let (mut fast_state, mut fast_out) = (BatchState::new(n), RewardBatch::new(n, terms));
         let mut fast_f = |call: usize| {
-            let _ = jit_fast.eval_reward(&data[call % 4], &mut fast_state, &mut fast_out);
+            let _ = jit_fast.eval_batch(&data[call % 4], &mut fast_state, &mut fast_out);
         };
         let mut interp = Interpreter::new(p);
         let mut istates = vec![StageState::default(); n];

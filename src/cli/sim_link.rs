@@ -6,7 +6,7 @@
 use super::CliError;
 use super::commands::layout_json;
 use rwd::ir::Program;
-use rwd::jit::{BatchState, FLAG_VALID, JitProgram, RewardBatch};
+use rwd::jit::{BatchState, CompiledCheck, CompiledReward, FLAG_VALID, RewardBatch};
 use rwd_sim::{ObsPlan, ProgramLayout, Task, VecEnv};
 
 /// The simulator task whose scene the program is written for.
@@ -42,7 +42,7 @@ pub enum Verdict {
 
 /// A failure program compiled to native code, observing a `VecEnv`.
 pub struct Detector {
-    jit: JitProgram,
+    jit: CompiledCheck,
     plan: ObsPlan,
     obs: Vec<f64>,
     out: Vec<f64>,
@@ -52,7 +52,7 @@ pub struct Detector {
 impl Detector {
     pub fn new(program: &Program, task: Task) -> Result<Detector, CliError> {
         let plan = obs_plan(program, task)?;
-        let jit = JitProgram::compile(program).map_err(|e| CliError::Failed(format!("cannot compile `{}`: {e}", program.name)))?;
+        let jit = CompiledCheck::compile(program).map_err(|e| CliError::Failed(format!("cannot compile `{}`: {e}", program.name)))?;
         if jit.output_width() != 1 {
             return Err(CliError::Failed(format!("`{}` is not a failure program (it has {} outputs)", program.name, jit.output_width())));
         }
@@ -66,7 +66,7 @@ impl Detector {
         self.out.resize(n, 0.0);
         self.valid.resize(n, 0);
         self.plan.gather(venv, &mut self.obs).map_err(|e| CliError::Failed(e.to_string()))?;
-        self.jit.eval_check(&self.obs, &mut self.out, &mut self.valid).map_err(|e| CliError::Failed(e.to_string()))?;
+        self.jit.eval_batch(&self.obs, &mut self.out, &mut self.valid).map_err(|e| CliError::Failed(e.to_string()))?;
         Ok(self
             .out
             .iter()
@@ -83,7 +83,7 @@ impl Detector {
 /// A reward program compiled to native code, stepping its reward machine
 /// over every environment of a `VecEnv`.
 pub struct RewardRunner {
-    jit: JitProgram,
+    jit: CompiledReward,
     plan: ObsPlan,
     obs: Vec<f64>,
     pub state: BatchState,
@@ -93,15 +93,15 @@ pub struct RewardRunner {
 impl RewardRunner {
     pub fn new(program: &Program, task: Task, n_envs: usize) -> Result<RewardRunner, CliError> {
         let plan = obs_plan(program, task)?;
-        let jit = JitProgram::compile(program).map_err(|e| CliError::Failed(format!("cannot compile `{}`: {e}", program.name)))?;
-        let out = RewardBatch::new(n_envs, jit.term_count());
-        Ok(RewardRunner { jit, plan, obs: Vec::new(), state: BatchState::new(n_envs), out })
+        let jit = CompiledReward::compile(program).map_err(|e| CliError::Failed(format!("cannot compile `{}`: {e}", program.name)))?;
+        let (state, out) = jit.batch(n_envs);
+        Ok(RewardRunner { jit, plan, obs: Vec::new(), state, out })
     }
 
     /// One reward step for every environment's current state.
     pub fn step(&mut self, venv: &VecEnv) -> Result<(), CliError> {
         self.obs.resize(venv.n_envs() * self.plan.width(), 0.0);
         self.plan.gather(venv, &mut self.obs).map_err(|e| CliError::Failed(e.to_string()))?;
-        self.jit.eval_reward(&self.obs, &mut self.state, &mut self.out).map_err(|e| CliError::Failed(e.to_string()))
+        self.jit.eval_batch(&self.obs, &mut self.state, &mut self.out).map_err(|e| CliError::Failed(e.to_string()))
     }
 }

@@ -18,6 +18,7 @@
 mod codegen;
 mod constants;
 mod sink;
+mod typed;
 mod host;
 
 use crate::check::hir::ProgramKind;
@@ -28,6 +29,7 @@ use cranelift_module::{Linkage, Module};
 use std::fmt;
 
 pub use codegen::lanes::LANES;
+pub use typed::{CompiledCheck, CompiledReward};
 pub use codegen::{FLAG_REGRESSED, FLAG_SUCCESS, FLAG_VALID};
 
 /// The argument block of a generated function. Field order and widths are

@@ -262,7 +262,7 @@ fn generate(program: &Program, regalloc: Regalloc) -> Result<Code, JitError> {
         static SCRATCH: std::cell::RefCell<Option<cranelift::codegen::Context>> = const { std::cell::RefCell::new(None) };
     }
     let mut ctx = SCRATCH.with(|s| s.borrow_mut().take()).unwrap_or_else(|| module.make_context());
-    let defined = define_functions(&mut module, &mut ctx, program, vectorized(program, regalloc));
+    let defined = define_functions(&mut module, &mut ctx, program, regalloc);
     module.clear_context(&mut ctx);
     SCRATCH.with(|s| *s.borrow_mut() = Some(ctx));
     let (entry, single) = defined?;
@@ -287,11 +287,12 @@ fn define_functions(
     module: &mut JITModule,
     ctx: &mut cranelift::codegen::Context,
     program: &Program,
-    lanes: bool,
+    regalloc: Regalloc,
 ) -> Result<(cranelift_module::FuncId, cranelift_module::FuncId), JitError> {
     let codegen_error = |e: cranelift_module::ModuleError| JitError::Codegen(format!("{e:?}"));
+    let lanes = vectorized(program, regalloc);
     module.clear_context(ctx);
-    translate(program, &mut ctx.func, module.isa());
+    translate(program, &mut ctx.func, module.isa(), regalloc);
     let linkage = if lanes { Linkage::Local } else { Linkage::Export };
     let scalar = module.declare_function(&format!("rwd_{}", program.name), linkage, &ctx.func.signature).map_err(codegen_error)?;
     module.define_function(scalar, ctx).map_err(codegen_error)?;
@@ -350,13 +351,24 @@ fn set_signature(func: &mut cranelift::codegen::ir::Function, isa: &dyn cranelif
 
 /// Emits `program` as CLIF into `func` (signature included) and returns
 /// the host symbols it calls, by address.
-fn translate(program: &Program, func: &mut cranelift::codegen::ir::Function, isa: &dyn cranelift::codegen::isa::TargetIsa) -> Vec<(usize, String)> {
+///
+/// At the optimised tier the constants are then placed (`constants.rs`):
+/// the same bits, faster code, and a fifth more CLIF to compile, which the
+/// fast tier, there to be callable soonest, does without.
+fn translate(
+    program: &Program,
+    func: &mut cranelift::codegen::ir::Function,
+    isa: &dyn cranelift::codegen::isa::TargetIsa,
+    regalloc: Regalloc,
+) -> Vec<(usize, String)> {
     set_signature(func, isa);
     let mut fbc = FunctionBuilderContext::new();
     let builder = FunctionBuilder::new(func, &mut fbc);
     let (builder, symbols) = codegen::Translator::new(builder, program, isa.pointer_type()).translate();
     builder.finalize(isa.frontend_config());
-    constants::place_constants(func);
+    if regalloc == Regalloc::Backtracking {
+        constants::place_constants(func);
+    }
     symbols
 }
 
@@ -387,7 +399,9 @@ fn translate_lanes(
 
 /// How hard Cranelift works: the trade between compile time and code
 /// speed. Every tier computes the same bits: they translate the same
-/// scalar CLIF and differ in register allocation, and the optimised tier's
+/// scalar CLIF (the optimised tier then moves its constants into memory
+/// operands and loads, `constants.rs`) and differ in register allocation,
+/// and the optimised tier's
 /// vector function performs the scalar operations per lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tier {
@@ -455,7 +469,8 @@ impl JitProgram {
     /// optimised code if this call makes an adaptive program hot. Exactly
     /// one call compiles it; calls on other threads meanwhile keep running
     /// the first code, which computes the same bits (the tiers translate
-    /// the same scalar CLIF and differ in register allocation, and the
+    /// the same scalar CLIF, up to where its constants live, and differ in
+    /// register allocation, and the
     /// optimised tier's vector function computes each lane as the scalar
     /// function does).
     #[inline]
@@ -488,9 +503,9 @@ impl JitProgram {
     #[cold]
     #[inline(never)]
     fn tier_up(&self, n: usize) -> Option<EntryFn> {
-        // The same CLIF compiled for the first code, so this cannot fail
-        // short of a Cranelift bug; if it did, the program keeps running
-        // its (correct) first code.
+        // The CLIF compiled for the first code, its constants placed, so
+        // this cannot fail short of a Cranelift bug; if it did, the program
+        // keeps running its (correct) first code.
         let code = generate(&self.source, Regalloc::Backtracking).ok()?;
         let entry = code.for_batch(n);
         let _ = self.optimized.set(code);
@@ -505,7 +520,7 @@ impl JitProgram {
         let text = self.clif.get_or_init(|| {
             let isa = target_isa(Regalloc::Backtracking)?;
             let mut func = cranelift::codegen::ir::Function::new();
-            let symbols = translate(&self.source, &mut func, &*isa);
+            let symbols = translate(&self.source, &mut func, &*isa, Regalloc::Backtracking);
             let mut text = symbolize(&func.display().to_string(), &symbols);
             if vectorized(&self.source, Regalloc::Backtracking) {
                 // The scalar function's name, for the vector one's calls.

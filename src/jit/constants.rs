@@ -189,34 +189,44 @@ mod tests {
         }
     }
 
-    /// One of each case the pass tells apart, in a function of `x`.
-    fn sample() -> Function {
+    /// A function of one f64 `x` whose body `body` emits; it returns
+    /// what `body` returns.
+    fn function_of_x(name: &str, body: impl FnOnce(&mut FunctionBuilder, Value) -> Vec<Value>) -> Function {
         let mut sig = Signature::new(CallConv::SystemV);
         sig.params.push(AbiParam::new(types::F64));
-        sig.returns.push(AbiParam::new(types::F64));
-        let mut func = Function::with_name_signature(UserFuncName::testcase("sample"), sig);
+        let mut func = Function::with_name_signature(UserFuncName::testcase(name), sig);
         let mut fbc = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut fbc);
         let block = b.create_block();
         b.append_block_params_for_function_params(block);
         b.switch_to_block(block);
         let x = b.block_params(block)[0];
-        let (two, three, half, zero) = (b.ins().f64const(2.0), b.ins().f64const(3.0), b.ins().f64const(0.5), b.ins().f64const(0.0));
-        let sum = b.ins().fadd(two, x); // swapped: 2.0 becomes the memory operand
-        let product = b.ins().fmul(sum, three); // already second: kept
-        let difference = b.ins().fsub(three, product); // first operand of a subtraction: loaded
-        let magnitude = b.ins().fabs(difference); // a band with the loaded mask
-        let equal = b.ins().fcmp(FloatCC::Equal, half, magnitude); // symmetric: swapped
-        let below = b.ins().fcmp(FloatCC::LessThan, magnitude, half); // `half` is the register operand: loaded
-        let either = b.ins().bor(equal, below);
-        let chosen = b.ins().select(either, two, magnitude); // select operands: loaded
-        let less = b.ins().fcmp(FloatCC::LessThan, chosen, three); // a minsd pair: left alone
-        let min = b.ins().select(less, chosen, three);
-        let nonzero = b.ins().fadd(min, zero); // 0.0 is one instruction anyway: kept
-        b.ins().return_(&[nonzero]);
+        let results = body(&mut b, x);
+        for _ in &results {
+            b.func.signature.returns.push(AbiParam::new(types::F64));
+        }
+        b.ins().return_(&results);
         b.seal_all_blocks();
         b.finalize(frontend());
         func
+    }
+
+    /// One of each case the pass tells apart, in a function of `x`.
+    fn sample() -> Function {
+        function_of_x("sample", |b, x| {
+            let (two, three, half, zero) = (b.ins().f64const(2.0), b.ins().f64const(3.0), b.ins().f64const(0.5), b.ins().f64const(0.0));
+            let sum = b.ins().fadd(two, x); // swapped: 2.0 becomes the memory operand
+            let product = b.ins().fmul(sum, three); // already second: kept
+            let difference = b.ins().fsub(three, product); // first operand of a subtraction: loaded
+            let magnitude = b.ins().fabs(difference); // a band with the loaded mask
+            let equal = b.ins().fcmp(FloatCC::Equal, half, magnitude); // symmetric: swapped
+            let below = b.ins().fcmp(FloatCC::LessThan, magnitude, half); // `half` is the register operand: loaded
+            let either = b.ins().bor(equal, below);
+            let chosen = b.ins().select(either, two, magnitude); // select operands: loaded
+            let less = b.ins().fcmp(FloatCC::LessThan, chosen, three); // a minsd pair: left alone
+            let min = b.ins().select(less, chosen, three);
+            vec![b.ins().fadd(min, zero)] // 0.0 is one instruction anyway: kept
+        })
     }
 
     #[test]
@@ -230,25 +240,15 @@ mod tests {
 
     #[test]
     fn a_nan_constant_is_not_swapped() {
-        let mut sig = Signature::new(CallConv::SystemV);
-        sig.params.push(AbiParam::new(types::F64));
-        let mut func = Function::with_name_signature(UserFuncName::testcase("nan"), sig);
-        let mut fbc = FunctionBuilderContext::new();
-        let mut b = FunctionBuilder::new(&mut func, &mut fbc);
-        let block = b.create_block();
-        b.append_block_params_for_function_params(block);
-        b.switch_to_block(block);
-        let x = b.block_params(block)[0];
-        let nan = b.ins().f64const(f64::NAN);
-        let sum = b.ins().fadd(nan, x);
-        b.ins().return_(&[]);
-        b.seal_all_blocks();
-        b.finalize(frontend());
+        let mut sum = None;
+        let mut func = function_of_x("nan", |b, x| {
+            let nan = b.ins().f64const(f64::NAN);
+            sum = Some((b.ins().fadd(nan, x), x));
+            Vec::new()
+        });
         place_constants(&mut func);
-        let sum_inst = match func.dfg.value_def(sum) {
-            ValueDef::Result(inst, _) => inst,
-            _ => unreachable!(),
-        };
+        let Some((sum, x)) = sum else { unreachable!("the body ran") };
+        let ValueDef::Result(sum_inst, _) = func.dfg.value_def(sum) else { unreachable!("an instruction's result") };
         // NaN + NaN keeps the first operand's payload: the order stays.
         assert_eq!(func.dfg.inst_args(sum_inst)[1], x);
     }

@@ -21,7 +21,8 @@
 //!
 //! The algorithm, on `a = |x|` with the sign copied back: with
 //! `e = expm1(2a)`, `tanh(a) = e / (e + 2)` below 1 and `1 - 2 / (e + 2)`
-//! from 1 to 22 (fdlibm's split); from 22 on `tanh` rounds to 1.
+//! from 1 to 22 (fdlibm's split); from 22 on `a` is taken as 22, where the
+//! second form rounds to exactly 1.
 //! `expm1(y)` reduces `y = k ln2 + r` with `|r| <= ln2 / 2` (Cody and
 //! Waite's two-part ln2, so `k ln2_hi` is exact), takes `expm1(r)` from its
 //! Taylor series to degree 13 (truncation below 2^-55 relative there), and
@@ -44,12 +45,19 @@ pub trait FloatOps {
     /// integer arithmetic on its bits, `(bits - bits(ROUNDER) + 1023) << 52`
     /// reinterpreted, wrapping.
     fn pow2_from_rounded(&mut self, k_plus_rounder: Self::F) -> Self::F;
-    /// The magnitude of `mag` with the sign of `sign`.
-    fn copysign(&mut self, mag: Self::F, sign: Self::F) -> Self::F;
+    /// `mag` with the sign bit of `sign` OR-ed into its own: `copysign`
+    /// for a `mag` whose sign bit is clear, in two bitwise operations
+    /// where `copysign` takes three.
+    fn or_sign(&mut self, mag: Self::F, sign: Self::F) -> Self::F;
     /// `a >= b`; false when either is NaN.
     fn ge(&mut self, a: Self::F, b: Self::F) -> Self::M;
+    /// `a < b`; false when either is NaN.
+    fn lt(&mut self, a: Self::F, b: Self::F) -> Self::M;
     fn select(&mut self, m: Self::M, if_true: Self::F, if_false: Self::F) -> Self::F;
 }
+
+/// The sign bit of an f64.
+pub const SIGN_BIT: u64 = 1 << 63;
 
 /// Above this, `tanh` rounds to 1 in f64 (`1 - tanh(22)` is about 1.6e-19).
 const SATURATION: f64 = 22.0;
@@ -125,9 +133,10 @@ fn expm1_reduced<O: FloatOps>(o: &mut O, y: O::F) -> O::F {
 pub fn tanh<O: FloatOps>(o: &mut O, x: O::F) -> O::F {
     let a = o.abs(x);
     let limit = o.constant(SATURATION);
-    let saturated = o.ge(a, limit);
-    // Clamped so the reduction's k stays in range; a NaN stays NaN.
-    let clamped = o.select(saturated, limit, a);
+    // Clamped so the reduction's k stays in range; a NaN stays NaN. This
+    // compare-and-select shape is one `minsd` (`minpd`) in the JIT.
+    let above = o.lt(limit, a);
+    let clamped = o.select(above, limit, a);
     let y = o.add(clamped, clamped);
     let e = expm1_reduced(o, y);
     // e / (e + 2) below 1, and 1 - 2 / (e + 2) from 1 on (fdlibm's split):
@@ -140,9 +149,11 @@ pub fn tanh<O: FloatOps>(o: &mut O, x: O::F) -> O::F {
     let denominator = o.add(e, two);
     let q = o.div(numerator, denominator);
     let complement = o.sub(one, q);
+    // From 22 on `clamped` is 22, and 1 - 2 / (e^44 + 1) rounds to 1
+    // exactly: no select for saturation is needed.
     let t = o.select(large, complement, q);
-    let t = o.select(saturated, one, t);
-    o.copysign(t, x)
+    // `t` is +0 to 1, or a NaN from |x|: its sign bit is clear.
+    o.or_sign(t, x)
 }
 
 /// The interpreter's operations: plain `f64`.
@@ -180,12 +191,16 @@ impl FloatOps for Scalar {
         f64::from_bits(k_plus_rounder.to_bits().wrapping_sub(ROUNDER.to_bits()).wrapping_add(1023) << 52)
     }
     #[inline(always)]
-    fn copysign(&mut self, mag: f64, sign: f64) -> f64 {
-        mag.copysign(sign)
+    fn or_sign(&mut self, mag: f64, sign: f64) -> f64 {
+        f64::from_bits(mag.to_bits() | (sign.to_bits() & SIGN_BIT))
     }
     #[inline(always)]
     fn ge(&mut self, a: f64, b: f64) -> bool {
         a >= b
+    }
+    #[inline(always)]
+    fn lt(&mut self, a: f64, b: f64) -> bool {
+        a < b
     }
     #[inline(always)]
     fn select(&mut self, m: bool, if_true: f64, if_false: f64) -> f64 {

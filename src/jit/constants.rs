@@ -25,8 +25,10 @@
 //!   instructions where this is two.
 //!
 //! A compare and select that Cranelift lowers together to one `minsd` or
-//! `maxsd` (`select(fcmp(lt, x, y), x, y)`, see `codegen/min_max.rs`) are
-//! left alone: giving them different copies of a constant would undo that.
+//! `maxsd` (`select(fcmp(lt, x, y), x, y)`, see `codegen/min_max.rs`)
+//! must keep reading the same values, or the pattern is lost: a constant
+//! `x` (the register operand) gets one load before the compare, which both
+//! read; a constant `y` is the memory operand already.
 //!
 //! Nothing here changes a result: the same operations on the same bits.
 
@@ -65,9 +67,10 @@ fn is_symmetric(cond: FloatCC) -> bool {
     )
 }
 
-/// Compares and selects that lower to one `minsd`/`maxsd` together.
-fn min_max_pairs(func: &Function) -> HashSet<Inst> {
-    let mut pairs = HashSet::default();
+/// Compares and selects that lower to one `minsd`/`maxsd` together, as
+/// (compare, select) pairs.
+fn min_max_pairs(func: &Function) -> Vec<(Inst, Inst)> {
+    let mut pairs = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             let InstructionData::Ternary { opcode: Opcode::Select, args: [c, x, y] } = func.dfg.insts[inst] else { continue };
@@ -75,12 +78,27 @@ fn min_max_pairs(func: &Function) -> HashSet<Inst> {
             if let InstructionData::FloatCompare { cond: FloatCC::LessThan, args: [a, b], .. } = func.dfg.insts[compare]
                 && ((a, b) == (x, y) || (a, b) == (y, x))
             {
-                pairs.insert(inst);
-                pairs.insert(compare);
+                pairs.push((compare, inst));
             }
         }
     }
     pairs
+}
+
+/// Loads a pair's constant register operand once, for both its
+/// instructions (see the module documentation).
+fn place_pair_constant(func: &mut Function, compare: Inst, select: Inst) {
+    let x = func.dfg.inst_args(select)[1];
+    let Some(bits) = constant_bits(func, x).filter(|b| *b != 0) else { return };
+    // The compare may be shared by other selects; only this pair's uses change.
+    let loaded = load_constant(func, compare, bits);
+    for inst in [compare, select] {
+        for arg in func.dfg.inst_args_mut(inst) {
+            if *arg == x {
+                *arg = loaded;
+            }
+        }
+    }
 }
 
 /// Puts `inst`'s constant operand second where that is exact and free.
@@ -104,7 +122,12 @@ fn swap_constant_second(func: &mut Function, inst: Inst) {
 
 /// Runs the pass over `func` (see the module documentation).
 pub fn place_constants(func: &mut Function) {
-    let skip = min_max_pairs(func);
+    let pairs = min_max_pairs(func);
+    let mut skip: HashSet<Inst> = HashSet::default();
+    for &(compare, select) in &pairs {
+        place_pair_constant(func, compare, select);
+        skip.extend([compare, select]);
+    }
     let insts: Vec<Inst> = func.layout.blocks().flat_map(|b| func.layout.block_insts(b)).collect();
     for inst in insts {
         if skip.contains(&inst) {
@@ -225,7 +248,9 @@ mod tests {
             let chosen = b.ins().select(either, two, magnitude); // select operands: loaded
             let less = b.ins().fcmp(FloatCC::LessThan, chosen, three); // a minsd pair: left alone
             let min = b.ins().select(less, chosen, three);
-            vec![b.ins().fadd(min, zero)] // 0.0 is one instruction anyway: kept
+            let above = b.ins().fcmp(FloatCC::LessThan, half, min); // a minsd pair whose register operand
+            let clamped = b.ins().select(above, half, min); // is a constant: one load, read by both
+            vec![b.ins().fadd(clamped, zero)] // 0.0 is one instruction anyway: kept
         })
     }
 

@@ -3,7 +3,7 @@
 //! (see `builtins::tanh`): no call, no clobbered registers, same bits.
 
 use super::Translator;
-use crate::builtins::tanh::{FloatOps, ROUNDER};
+use crate::builtins::tanh::{FloatOps, ROUNDER, SIGN_BIT};
 use cranelift::prelude::*;
 
 impl FloatOps for Translator<'_, '_> {
@@ -33,11 +33,16 @@ impl FloatOps for Translator<'_, '_> {
         let exponent = self.b.ins().ishl_imm_u(biased, 52);
         self.b.ins().bitcast(types::F64, MemFlagsData::new(), exponent)
     }
-    fn copysign(&mut self, mag: Value, sign: Value) -> Value {
-        self.b.ins().fcopysign(mag, sign)
+    fn or_sign(&mut self, mag: Value, sign: Value) -> Value {
+        let sign_bit = self.f64c(f64::from_bits(SIGN_BIT));
+        let s = self.b.ins().band(sign, sign_bit);
+        self.b.ins().bor(mag, s)
     }
     fn ge(&mut self, a: Value, b: Value) -> Value {
         self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, a, b)
+    }
+    fn lt(&mut self, a: Value, b: Value) -> Value {
+        self.b.ins().fcmp(FloatCC::LessThan, a, b)
     }
     fn select(&mut self, m: Value, if_true: Value, if_false: Value) -> Value {
         self.b.ins().select(m, if_true, if_false)
@@ -78,19 +83,18 @@ impl FloatOps for super::lanes::LaneTranslator<'_, '_> {
             self.b.ins().bitcast(types::F64X2, little, exponent)
         })
     }
-    fn copysign(&mut self, mag: Self::F, sign: Self::F) -> Self::F {
-        // Bitwise, as copysign is: the magnitude's bits but the sign bit.
-        // One constant load per use (see `LaneTranslator::constant_bits`).
+    fn or_sign(&mut self, mag: Self::F, sign: Self::F) -> Self::F {
         let sign_bit = self.splat(-0.0);
-        let sign_bit2 = self.splat(-0.0);
         std::array::from_fn(|g| {
             let s = self.b.ins().band(sign[g], sign_bit[g]);
-            let m = self.b.ins().band_not(mag[g], sign_bit2[g]);
-            self.b.ins().bor(m, s)
+            self.b.ins().bor(mag[g], s)
         })
     }
     fn ge(&mut self, a: Self::F, b: Self::F) -> Self::M {
         self.fcmp(FloatCC::GreaterThanOrEqual, a, b)
+    }
+    fn lt(&mut self, a: Self::F, b: Self::F) -> Self::M {
+        self.fcmp(FloatCC::LessThan, a, b)
     }
     fn select(&mut self, m: Self::M, if_true: Self::F, if_false: Self::F) -> Self::F {
         self.lane_select(m, if_true, if_false)

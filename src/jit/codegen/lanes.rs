@@ -372,12 +372,6 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         self.b.ins().extractlane(x[lane / 2], (lane % 2) as u8)
     }
 
-    /// Lane `lane` of a mask as an i8 0/1 condition.
-    fn lane_cond(&mut self, mask: W, lane: usize) -> Value {
-        let m = self.lane(mask, lane);
-        self.b.ins().icmp_imm_u(IntCC::NotEqual, m, 0)
-    }
-
     fn define_bool(&mut self, dest: u32, mask: W) {
         set(&mut self.masks, dest, mask);
         if self.numeric.get(dest as usize).copied().unwrap_or(true) {
@@ -415,18 +409,9 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
         if let Some(first) = self.partnered(o)
             && block.is_none_or(|b| !self.slot_cache.contains_key(&(b, first)) && !self.slot_cache.contains_key(&(b, first + 1)))
         {
-            let little = MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little);
-            let lows = self.b.func.dfg.immediates.push(ConstantData::from((0u8..8).chain(16..24).collect::<Vec<u8>>()));
-            let highs = self.b.func.dfg.immediates.push(ConstantData::from((8u8..16).chain(24..32).collect::<Vec<u8>>()));
             let groups: [[Value; 2]; GROUPS] = std::array::from_fn(|g| {
-                let [a, b] = [rows[2 * g], rows[2 * g + 1]].map(|row| {
-                    let v = self.b.ins().load(types::F64X2, unaligned, row, (first * 8) as i32);
-                    self.b.ins().bitcast(types::I8X16, little, v)
-                });
-                [lows, highs].map(|mask| {
-                    let v = self.b.ins().shuffle(a, b, mask);
-                    self.b.ins().bitcast(types::F64X2, little, v)
-                })
+                let [a, b] = [rows[2 * g], rows[2 * g + 1]].map(|row| self.b.ins().load(types::F64X2, unaligned, row, (first * 8) as i32));
+                self.unpack(a, b)
             });
             let pair: [W; 2] = std::array::from_fn(|k| std::array::from_fn(|g| groups[g][k]));
             if let Some(block) = block {
@@ -448,6 +433,20 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
             self.slot_cache.insert((block, o), v);
         }
         v
+    }
+
+    /// `[a0, b0]` and `[a1, b1]` from f64x2s `a` and `b`: one
+    /// `punpcklqdq` and one `punpckhqdq`. Transposes two values of two
+    /// environments into two environments' two values, and back.
+    fn unpack(&mut self, a: Value, b: Value) -> [Value; 2] {
+        let little = MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little);
+        let lows = self.b.func.dfg.immediates.push(ConstantData::from((0u8..8).chain(16..24).collect::<Vec<u8>>()));
+        let highs = self.b.func.dfg.immediates.push(ConstantData::from((8u8..16).chain(24..32).collect::<Vec<u8>>()));
+        let [a, b] = [a, b].map(|v| self.b.ins().bitcast(types::I8X16, little, v));
+        [lows, highs].map(|mask| {
+            let v = self.b.ins().shuffle(a, b, mask);
+            self.b.ins().bitcast(types::F64X2, little, v)
+        })
     }
 
     /// The first of the two slots gathered with `o` (see [`Self::slot`]):
@@ -823,13 +822,27 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 self.b.ins().store(unaligned, *x, at, g as i32 * 16);
             }
         }
+        // Terms are stored two at a time: terms t and t + 1 of a group's
+        // two environments, unpacked into each environment's pair, one
+        // 16-byte store each (an odd last term lane by lane).
         let terms_base = self.field_ptr(step, field::TERMS);
         let row0 = element(&mut self.b, terms_base, step.i, n_terms * 8);
-        for lane in 0..LANES {
-            let row_off = lane as i32 * (n_terms * 8) as i32;
-            for (t, v) in terms.iter().enumerate() {
-                let x = self.lane(*v, lane);
-                self.b.ins().store(self.flags, x, row0, row_off + (t * 8) as i32);
+        let row_bytes = (n_terms * 8) as i32;
+        for (pair, chunk) in terms.chunks(2).enumerate() {
+            let at = pair as i32 * 16;
+            for g in 0..GROUPS {
+                let rows = [2 * g, 2 * g + 1].map(|lane| lane as i32 * row_bytes + at);
+                if let [a, b] = chunk {
+                    let per_env = self.unpack(a[g], b[g]);
+                    for (x, off) in per_env.into_iter().zip(rows) {
+                        self.b.ins().store(unaligned, x, row0, off);
+                    }
+                } else {
+                    for (k, off) in rows.into_iter().enumerate() {
+                        let x = self.lane(chunk[0], 2 * g + k);
+                        self.b.ins().store(self.flags, x, row0, off);
+                    }
+                }
             }
         }
         let flags_base = self.field_ptr(step, field::FLAGS);
@@ -847,11 +860,23 @@ impl<'a, 'b> LaneTranslator<'a, 'b> {
                 let count = self.b.ins().select(done, count0, reset);
                 self.b.ins().store(self.flags, count, count_at, off);
             }
-            // flags = success | valid (a quiet step never regresses)
-            let succeeded = self.lane_cond(success, lane);
-            let f = self.b.ins().bor_imm_u(succeeded, i64::from(FLAG_VALID));
-            self.b.ins().store(self.flags, f, flags_at, lane as i32);
         }
+        // flags = success | valid (a quiet step never regresses), per lane
+        // in an i64x2, then the low byte of each lane gathered into four
+        // bytes and stored at once.
+        let (one, valid) = (self.splat_i64(1), self.splat_i64(i64::from(FLAG_VALID)));
+        let per_group: W = std::array::from_fn(|g| {
+            let f = self.b.ins().band(success[g], one[g]);
+            self.b.ins().bor(f, valid[g])
+        });
+        let little = MemFlagsData::new().with_endianness(codegen::ir::Endianness::Little);
+        let [a, b] = per_group.map(|f| self.b.ins().bitcast(types::I8X16, little, f));
+        let low_bytes: Vec<u8> = [0u8, 8, 16, 24].into_iter().chain([0; 12]).collect();
+        let low_bytes = self.b.func.dfg.immediates.push(ConstantData::from(low_bytes));
+        let bytes = self.b.ins().shuffle(a, b, low_bytes);
+        let bytes = self.b.ins().bitcast(types::I32X4, little, bytes);
+        let four = self.b.ins().extractlane(bytes, 0);
+        self.b.ins().store(unaligned, four, flags_at, 0);
         self.b.ins().jump(next, &[]);
     }
 

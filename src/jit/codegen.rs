@@ -638,14 +638,13 @@ impl<'a, 'b> Translator<'a, 'b> {
         // Which terms the facts prove finite (`Facts::is_bounded`): the
         // stage index, a shape or bonus that is bounded (a bonus is paid
         // or taken back at most once a step), a bounded term.
-        let facts = std::mem::take(&mut self.facts);
-        let bounded = |v: crate::ir::Value| facts.get(v.0 as usize).is_some_and(|f| f.is_bounded());
-        let mut sure = vec![true, spec.stages.iter().all(|st| bounded(st.shape))];
+        let bounded = |this: &Self, v: crate::ir::Value| this.fact(v).is_bounded();
+        let mut sure = vec![true, spec.stages.iter().all(|st| bounded(self, st.shape))];
         terms.extend(machine.paid.iter().flatten());
-        sure.extend(spec.stages.iter().filter_map(|st| st.bonus).map(bounded));
+        sure.extend(spec.stages.iter().filter_map(|st| st.bonus).map(|b| bounded(self, b)));
         for t in &spec.terms {
             terms.push(self.v(t.value));
-            sure.push(bounded(t.value));
+            sure.push(bounded(self, t.value));
         }
         // The same left-to-right sum from 0.0 as the interpreter.
         let mut reward = self.f64c(0.0);
@@ -661,9 +660,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         if let Some(sv) = spec.success_value {
             let x = self.v(sv);
             reward = self.b.ins().select(success, x, reward);
-            reward_sure &= bounded(sv);
+            reward_sure &= bounded(self, sv);
         }
-        self.facts = facts;
         // Finite iff reward - reward and every t - t are 0 (NaN otherwise);
         // only what the facts do not already prove finite is checked.
         let unsure: Vec<Value> = std::iter::once((reward, reward_sure)).chain(terms.iter().copied().zip(sure)).filter(|(_, sure)| !sure).map(|(v, _)| v).collect();
